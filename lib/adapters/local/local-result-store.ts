@@ -1,0 +1,118 @@
+import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { SliceTask } from '../../plan/slice-task.js';
+import type { ResultStore, RunRecord, SliceCompletion, StepRecord } from '../../ports/result-store.js';
+
+/**
+ * The runs table on a local folder (`<root>/<runId>/table/`), with the same exactly-once rules as
+ * DynamoDB: a claim or completion is a file created with O_EXCL, so worker threads need no lock,
+ * and the count of completions is the count of those files.
+ */
+export class LocalResultStore implements ResultStore {
+  constructor(readonly root: string) {}
+
+  private tablePath(runId: string, ...parts: string[]): string {
+    return join(this.root, runId, 'table', ...parts);
+  }
+
+  private async writeJson(path: string, value: unknown): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(temporary, JSON.stringify(value, null, 2));
+    await rename(temporary, path);
+  }
+
+  private async readJson<T>(path: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(path, 'utf8')) as T;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates `path` only if it does not exist: true for the creator. */
+  private async createOnce(path: string): Promise<boolean> {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      const handle = await open(path, 'wx');
+      await handle.close();
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  async createRun(run: RunRecord): Promise<void> {
+    if (!(await this.createOnce(this.tablePath(run.runId, 'run.lock')))) throw new Error(`run ${run.runId} exists already`);
+    await this.writeJson(this.tablePath(run.runId, 'run.json'), run);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const run = await this.readJson<RunRecord>(this.tablePath(runId, 'run.json'));
+    if (!run) return undefined;
+    return { ...run, stopRequested: run.stopRequested || (await this.isStopRequested(runId)) };
+  }
+
+  async updateRun(runId: string, changes: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey'>>): Promise<void> {
+    const run = await this.getRun(runId);
+    if (!run) throw new Error(`run ${runId} not found`);
+    await this.writeJson(this.tablePath(runId, 'run.json'), { ...run, ...changes });
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const runs = await Promise.all(names.map((name) => this.getRun(name).catch(() => undefined)));
+    return runs
+      .filter((run): run is RunRecord => run !== undefined)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit);
+  }
+
+  async requestStop(runId: string): Promise<void> {
+    await this.createOnce(this.tablePath(runId, 'stop'));
+  }
+
+  async isStopRequested(runId: string): Promise<boolean> {
+    try {
+      await readFile(this.tablePath(runId, 'stop'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async claimSlice(task: SliceTask): Promise<boolean> {
+    return this.createOnce(this.tablePath(task.runId, 'claims', `${task.step}-${task.slice}-${task.worker}`));
+  }
+
+  async completeSlice(task: SliceTask): Promise<SliceCompletion> {
+    const first = await this.createOnce(this.tablePath(task.runId, 'done', `${task.step}-${task.slice}-${task.worker}`));
+    const done = await readdir(this.tablePath(task.runId, 'done'));
+    return { first, doneInStep: done.filter((name) => name.startsWith(`${task.step}-`)).length };
+  }
+
+  async putStep(step: StepRecord): Promise<void> {
+    await this.writeJson(this.tablePath(step.runId, 'steps', `${step.step}.json`), step);
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.tablePath(runId, 'steps'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const steps = await Promise.all(names.filter((name) => name.endsWith('.json')).map((name) => this.readJson<StepRecord>(this.tablePath(runId, 'steps', name))));
+    return steps.filter((step): step is StepRecord => step !== undefined).sort((a, b) => a.step - b.step);
+  }
+}

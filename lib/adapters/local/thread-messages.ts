@@ -1,0 +1,18 @@
+import type { TimelineInterval } from '../../engine/slice-result.js';
+import type { SliceTask } from '../../plan/slice-task.js';
+import type { AggregateRequest } from '../../ports/invoker.js';
+
+/** Main thread → slice thread. */
+export type ToSliceThread = { type: 'slice'; task: SliceTask };
+
+/** Slice thread → main thread. */
+export type FromSliceThread =
+  | { type: 'invoke'; task: SliceTask }
+  | { type: 'aggregate'; request: AggregateRequest }
+  | { type: 'interval'; task: SliceTask; interval: TimelineInterval }
+  | { type: 'log'; message: string }
+  | { type: 'done'; task: SliceTask; ran: boolean; error?: string };
+
+export interface SliceThreadData {
+  root: string;
+}

@@ -1,0 +1,107 @@
+import pLimit from 'p-limit';
+import { sliceResultSchema, type SliceResult } from '../engine/slice-result.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { reportKey, stepPrefix } from '../plan/slice-task.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ResultStore, StepRecord } from '../ports/result-store.js';
+import { buildReport, stepReport } from '../report/build-report.js';
+import type { Report } from '../report/report-types.js';
+import { loadPlan } from '../worker/run-slice-task.js';
+import { MergedStats } from './merged-stats.js';
+
+export interface AggregatorDeps {
+  blobs: BlobStore;
+  results: ResultStore;
+}
+
+const READ_CONCURRENCY = 32;
+
+/**
+ * Reads every slice result of a step that is in the plan. An unreadable one is reported, not fatal:
+ * the rest of the step's data still counts, and completeness shows what is missing.
+ */
+export async function readStepSlices(blobs: BlobStore, plan: RunPlan, step: number, warnings: string[]): Promise<SliceResult[]> {
+  const planned = plan.steps[step]!;
+  const prefix = `${stepPrefix(plan.runId, step)}slices/`;
+  const keys = (await blobs.list(prefix)).filter((key) => {
+    const match = /^(\d+)\/(\d+)\.json$/.exec(key.slice(prefix.length));
+    return match !== null && Number(match[1]) < planned.slices.length && Number(match[2]) < planned.workers;
+  });
+  const limit = pLimit(READ_CONCURRENCY);
+  const results = await Promise.all(
+    keys.map((key) =>
+      limit(async () => {
+        const text = await blobs.get(key);
+        if (text === undefined) return undefined;
+        let parsed: ReturnType<typeof sliceResultSchema.safeParse>;
+        try {
+          parsed = sliceResultSchema.safeParse(JSON.parse(text));
+        } catch {
+          warnings.push(`${key}: not JSON; left out`);
+          return undefined;
+        }
+        if (!parsed.success) {
+          warnings.push(`${key}: not a slice result (${parsed.error.issues[0]?.message ?? 'invalid'}); left out`);
+          return undefined;
+        }
+        return parsed.data;
+      }),
+    ),
+  );
+  return results.filter((result): result is SliceResult => result !== undefined);
+}
+
+export async function mergeStep(blobs: BlobStore, plan: RunPlan, step: number, warnings: string[]): Promise<MergedStats> {
+  const stats = new MergedStats();
+  for (const result of await readStepSlices(blobs, plan, step, warnings)) stats.add(result);
+  return stats;
+}
+
+function stepRecord(plan: RunPlan, step: number, stats: MergedStats): StepRecord {
+  const report = stepReport(plan, plan.steps[step]!, stats);
+  return {
+    runId: plan.runId,
+    step,
+    model: plan.settings.model,
+    level: plan.steps[step]!.level,
+    startedAt: stats.slices === 0 ? 0 : stats.firstStart,
+    durationS: report.durationS,
+    requests: report.requests,
+    errors: report.errors,
+    rps: report.rps,
+    latency: report.latency,
+    expectedSlices: report.completeness.expected,
+    receivedSlices: report.completeness.received,
+    status: report.status,
+  };
+}
+
+/** Merges one step exactly and writes its item to the runs table. Running it again writes the same item. */
+export async function aggregateStep(deps: AggregatorDeps, runId: string, step: number): Promise<StepRecord> {
+  const plan = await loadPlan(deps.blobs, runId);
+  const stats = await mergeStep(deps.blobs, plan, step, []);
+  const record = stepRecord(plan, step, stats);
+  await deps.results.putStep(record);
+  return record;
+}
+
+/**
+ * Finalises a run with whatever has arrived: every step merged and stored, the totals merged from
+ * the steps, report.json written, the run's status set. Safe to run again (late data is then merged).
+ */
+export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<Report> {
+  const plan = await loadPlan(deps.blobs, runId);
+  const run = await deps.results.getRun(runId);
+  if (!run) throw new Error(`run ${runId} is not in the runs table`);
+  const warnings: string[] = [];
+  const stepStats: MergedStats[] = [];
+  for (const planned of plan.steps) stepStats.push(await mergeStep(deps.blobs, plan, planned.index, warnings));
+  await Promise.all(stepStats.map((stats, step) => deps.results.putStep(stepRecord(plan, step, stats))));
+  const totals = new MergedStats();
+  for (const stats of stepStats) totals.absorb(stats);
+  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings });
+  const key = reportKey(runId);
+  await deps.blobs.put(key, JSON.stringify(report, null, 2), 'application/json');
+  await deps.results.updateRun(runId, { status: report.status, endedAt: Date.now(), reportKey: key });
+  return report;
+}

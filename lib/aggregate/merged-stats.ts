@@ -1,0 +1,150 @@
+import { createHistogram, decodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
+
+export interface NameStats {
+  requests: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  latency: Histogram;
+}
+
+export interface TimelinePoint {
+  requests: number;
+  errors: number;
+  latency: Histogram;
+  /** Users per step within the interval: workers of one step add up, overlapping steps do not. */
+  usersByStep: Map<number, number>;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
+}
+
+/**
+ * Slice results merged exactly: HDR histograms are added bucket by bucket and counters summed, so
+ * the percentiles of the merge equal those of one histogram of every sample (never averages).
+ */
+export class MergedStats {
+  requests = 0;
+  errors = 0;
+  late = 0;
+  dropped = 0;
+  scheduled = 0;
+  slices = 0;
+  stopped = 0;
+  readonly statusCodes: Record<string, number> = {};
+  readonly errorsByType: Record<string, number> = {};
+  readonly errorSamples = new Map<string, { type: string; message: string; count: number }>();
+  readonly byName = new Map<string, NameStats>();
+  readonly timeline = new Map<number, TimelinePoint>();
+  readonly workersStarted = new Set<number>();
+  readonly saturatedWorkers = new Set<number>();
+  firstStart = Infinity;
+  lastEnd = -Infinity;
+  /** Sum of (actual start - planned start) over slices, and the largest. */
+  startLagTotalMs = 0;
+  startLagMaxMs = 0;
+
+  constructor(
+    readonly latency: Histogram = createHistogram(),
+    readonly service: Histogram = createHistogram(),
+  ) {}
+
+  add(result: SliceResult): void {
+    this.absorb(MergedStats.ofSlice(result));
+  }
+
+  /** One slice as a merge of its own: the decoded histograms are used as they are, not copied. */
+  static ofSlice(result: SliceResult): MergedStats {
+    const stats = new MergedStats(decodeHistogram(result.latency), decodeHistogram(result.service));
+    stats.requests = result.requests;
+    stats.errors = result.errors;
+    stats.late = result.late;
+    stats.dropped = result.dropped;
+    stats.scheduled = result.scheduled;
+    stats.slices = 1;
+    stats.stopped = result.stopped ? 1 : 0;
+    addCounts(stats.statusCodes, result.statusCodes);
+    addCounts(stats.errorsByType, result.errorsByType);
+    for (const sample of result.errorSamples) stats.addSample(sample);
+    for (const [name, byName] of Object.entries(result.byName)) {
+      stats.byName.set(name, { ...byName, statusCodes: { ...byName.statusCodes }, latency: decodeHistogram(byName.latency) });
+    }
+    for (const interval of result.timeline) stats.addInterval(result.step, interval);
+    stats.workersStarted.add(result.worker);
+    if (result.saturation.saturated) stats.saturatedWorkers.add(result.worker);
+    stats.firstStart = result.actualStart;
+    stats.lastEnd = result.endedAt;
+    stats.startLagTotalMs = stats.startLagMaxMs = Math.max(0, result.actualStart - result.plannedStart);
+    return stats;
+  }
+
+  /** Folds another merge into this one (steps into the run's totals). */
+  absorb(other: MergedStats): void {
+    this.latency.add(other.latency);
+    this.service.add(other.service);
+    this.requests += other.requests;
+    this.errors += other.errors;
+    this.late += other.late;
+    this.dropped += other.dropped;
+    this.scheduled += other.scheduled;
+    this.slices += other.slices;
+    this.stopped += other.stopped;
+    addCounts(this.statusCodes, other.statusCodes);
+    addCounts(this.errorsByType, other.errorsByType);
+    for (const sample of other.errorSamples.values()) this.addSample(sample);
+    for (const [name, stats] of other.byName) {
+      const into = this.nameStats(name);
+      into.requests += stats.requests;
+      into.errors += stats.errors;
+      addCounts(into.statusCodes, stats.statusCodes);
+      into.latency.add(stats.latency);
+    }
+    for (const worker of other.workersStarted) this.workersStarted.add(worker);
+    for (const worker of other.saturatedWorkers) this.saturatedWorkers.add(worker);
+    for (const [index, point] of other.timeline) {
+      const into = this.point(index);
+      into.requests += point.requests;
+      into.errors += point.errors;
+      into.latency.add(point.latency);
+      for (const [step, users] of point.usersByStep) into.usersByStep.set(step, (into.usersByStep.get(step) ?? 0) + users);
+    }
+    this.firstStart = Math.min(this.firstStart, other.firstStart);
+    this.lastEnd = Math.max(this.lastEnd, other.lastEnd);
+    this.startLagTotalMs += other.startLagTotalMs;
+    this.startLagMaxMs = Math.max(this.startLagMaxMs, other.startLagMaxMs);
+  }
+
+  /** Adds one worker's timeline interval (also used for live progress as intervals close). */
+  addInterval(step: number, interval: TimelineInterval): void {
+    const point = this.point(interval.i);
+    point.requests += interval.requests;
+    point.errors += interval.errors;
+    point.latency.add(decodeHistogram(interval.latency));
+    point.usersByStep.set(step, (point.usersByStep.get(step) ?? 0) + interval.users);
+  }
+
+  /** Wall-clock span of the merged slices, in seconds (0 when nothing ran). */
+  spanSeconds(): number {
+    return this.slices === 0 ? 0 : Math.max(0.001, (this.lastEnd - this.firstStart) / 1000);
+  }
+
+  private addSample(sample: { type: string; message: string; count: number }): void {
+    const key = `${sample.type}\u0000${sample.message}`;
+    const into = this.errorSamples.get(key);
+    if (into) into.count += sample.count;
+    else if (this.errorSamples.size < 50) this.errorSamples.set(key, { ...sample });
+  }
+
+  private nameStats(name: string): NameStats {
+    let stats = this.byName.get(name);
+    if (!stats) this.byName.set(name, (stats = { requests: 0, errors: 0, statusCodes: {}, latency: createHistogram() }));
+    return stats;
+  }
+
+  point(index: number): TimelinePoint {
+    let point = this.timeline.get(index);
+    if (!point) this.timeline.set(index, (point = { requests: 0, errors: 0, latency: createHistogram(), usersByStep: new Map() }));
+    return point;
+  }
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { durationMs } from './duration.js';
+import { CriterionSyntaxError, parseCriteria } from '../slo/criterion.js';
+
+/**
+ * The one schema for every outside input that describes a run: scenario files, CLI flags (mapped
+ * onto the same fields) and, on AWS, the API's POST /runs body. Types are derived from it.
+ */
+
+const positiveInt = z.coerce.number().int('expected a whole number').positive('expected a number above 0');
+const positiveNumber = z.coerce.number().positive('expected a number above 0');
+
+export const stepsSpec = z.union([
+  z.string().transform((text, ctx) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `expected FROM:TO:STEP such as 1000:20000:1000, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return { from: Number(match[1]), to: Number(match[2]), step: Number(match[3]) };
+  }),
+  z.object({ from: positiveNumber, to: positiveNumber, step: positiveNumber }).strict(),
+  z.array(positiveNumber).min(1, 'expected at least one step'),
+]).transform((spec, ctx): number[] => {
+  if (Array.isArray(spec)) return spec;
+  if (spec.to < spec.from) {
+    ctx.addIssue({ code: 'custom', message: `TO (${spec.to}) is below FROM (${spec.from})` });
+    return z.NEVER;
+  }
+  if (spec.step <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'STEP must be above 0' });
+    return z.NEVER;
+  }
+  const levels: number[] = [];
+  for (let level = spec.from; level <= spec.to + 1e-9 && levels.length <= 1000; level += spec.step) levels.push(+level.toFixed(6));
+  if (levels.length > 1000) {
+    ctx.addIssue({ code: 'custom', message: 'more than 1000 steps; use a larger STEP' });
+    return z.NEVER;
+  }
+  return levels;
+});
+
+export const criteriaExpression = z.string().superRefine((text, ctx) => {
+  try {
+    parseCriteria(text);
+  } catch (error) {
+    if (!(error instanceof CriterionSyntaxError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+});
+
+export const thinkTimeSpec = z.union([
+  durationMs.transform((milliseconds) => ({ minMs: milliseconds, maxMs: milliseconds })),
+  z
+    .object({ min: durationMs, max: durationMs })
+    .strict()
+    .refine((range) => range.max >= range.min, { message: 'max must not be below min', path: ['max'] })
+    .transform((range) => ({ minMs: range.min, maxMs: range.max })),
+]);
+
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export const requestSpec = z
+  .object({
+    name: z.string().min(1).optional(),
+    method: z
+      .string()
+      .transform((method) => method.toUpperCase())
+      .pipe(z.enum(HTTP_METHODS, { message: `expected one of ${HTTP_METHODS.join(', ')}` }))
+      .default('GET'),
+    path: z.string().startsWith('/', 'expected a path starting with /').default('/'),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.string().optional(),
+    json: z.unknown().optional(),
+    weight: positiveNumber.default(1),
+    expect: z
+      .object({ status: z.array(z.coerce.number().int().min(100).max(599)).min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((request) => request.body === undefined || request.json === undefined, {
+    message: 'give either body or json, not both',
+    path: ['json'],
+  });
+
+const targetUrl = z.string().superRefine((value, ctx) => {
+  if (value === 'demo') return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected an http(s) URL or "demo", got ${JSON.stringify(value)}` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `expected an http or https URL, got protocol ${url.protocol}` });
+  }
+});
+
+export const demoSpec = z
+  .object({
+    slots: positiveInt.default(8),
+    serviceTime: durationMs.default(20),
+    port: z.coerce.number().int().min(0).max(65535).default(0),
+  })
+  .strict();
+
+export const loadSpec = z
+  .object({
+    model: z.enum(['closed', 'open']).optional(),
+    users: positiveInt.optional(),
+    spawnRate: positiveNumber.optional(),
+    rate: positiveNumber.optional(),
+    duration: durationMs.optional(),
+    steps: stepsSpec.optional(),
+    stepDuration: durationMs.optional(),
+    workers: positiveInt.optional(),
+    sliceDuration: durationMs.optional(),
+    maxInFlight: positiveInt.optional(),
+    timeout: durationMs.optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().optional(),
+    target: targetUrl.optional(),
+    demo: demoSpec.optional(),
+    requests: z.array(requestSpec).min(1, 'expected at least one request').optional(),
+    thinkTime: thinkTimeSpec.optional(),
+    load: loadSpec.default({}),
+    slo: criteriaExpression.optional(),
+    thresholds: z.array(criteriaExpression).default([]),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type RequestSpec = z.output<typeof requestSpec>;
+export type LoadSpec = z.output<typeof loadSpec>;
+export type DemoSpec = z.output<typeof demoSpec>;
+export type ThinkTime = z.output<typeof thinkTimeSpec>;

@@ -1,0 +1,45 @@
+import pLimit from 'p-limit';
+import { totalSliceTasks, type RunPlan } from '../plan/run-plan.js';
+import { firstTasks, planKey } from '../plan/slice-task.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Invoker } from '../ports/invoker.js';
+import type { ResultStore, RunRecord } from '../ports/result-store.js';
+
+export interface CoordinatorDeps {
+  blobs: BlobStore;
+  results: ResultStore;
+  invoker: Invoker;
+}
+
+export interface StartRunOptions {
+  /** How far ahead the start barrier is set, so that every first-slice worker is up before it. */
+  barrierMs: number;
+  /** Invocations in flight at once while fanning out. */
+  fanOutConcurrency?: number;
+}
+
+/**
+ * Locust's master, as a function: stores the plan, writes the run's item, sets the start barrier,
+ * and fans out the first slice's workers. Later slices are chained by the workers themselves.
+ */
+export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: StartRunOptions): Promise<RunRecord> {
+  const startAt = Date.now() + options.barrierMs;
+  await deps.blobs.put(planKey(plan.runId), JSON.stringify(plan), 'application/json');
+  const record: RunRecord = {
+    runId: plan.runId,
+    status: 'running',
+    platform: plan.platform,
+    target: plan.settings.target,
+    model: plan.settings.model,
+    createdAt: Date.now(),
+    startAt,
+    plannedEndAt: startAt + plan.totalDurationMs,
+    steps: plan.steps.length,
+    totalSlices: totalSliceTasks(plan),
+    stopRequested: false,
+  };
+  await deps.results.createRun(record);
+  const limit = pLimit(options.fanOutConcurrency ?? 64);
+  await Promise.all(firstTasks(plan, startAt).map((task) => limit(() => deps.invoker.invokeSlice(task))));
+  return record;
+}

@@ -1,0 +1,162 @@
+import { performance } from 'node:perf_hooks';
+import type { Client, Dispatcher } from 'undici';
+import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
+import type { PreparedRequest } from './request-mix.js';
+import { LATE_SEND_MS } from './slice-result.js';
+
+/**
+ * The open model (wrk2, k6 arrival rate): requests are due at fixed intervals whatever the target
+ * does. Each gets an intended send time from the schedule; latency is measured from it, so a
+ * stalled target shows in the numbers (coordinated omission corrected), and the service time
+ * (from the actual send) is recorded beside it.
+ */
+export interface OpenModelSpec extends SliceLoadSpec {
+  /** This worker's arrival rate, req/s. */
+  rate: number;
+  /** The most requests this worker has in flight (one connection each). */
+  maxInFlight: number;
+  /** Shifts this worker's schedule so that workers do not all send at the same instant. */
+  phaseMs: number;
+}
+
+class Connection implements Dispatcher.DispatchHandler {
+  private request!: PreparedRequest;
+  private intended = 0;
+  private sentAt = 0;
+  private status = 0;
+
+  constructor(
+    private readonly session: OpenModelSession,
+    private readonly client: Client,
+  ) {}
+
+  send(request: PreparedRequest, intended: number, now: number): void {
+    this.request = request;
+    this.intended = intended;
+    this.status = 0;
+    this.sentAt = now;
+    this.client.dispatch(request.options, this);
+  }
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    const now = performance.now();
+    if (!this.session.abandoned) {
+      this.session.recorder.recordResponse(this.request, this.status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
+    }
+    this.session.release(this);
+  }
+
+  onError(error: Error): void {
+    const now = performance.now();
+    if (!this.session.abandoned) this.session.recorder.recordFailure(this.request, error, now);
+    // Released in the next turn: undici may report an error from inside dispatch().
+    setImmediate(() => this.session.release(this));
+  }
+}
+
+export class OpenModelSession extends LoadSession {
+  private readonly free: Connection[] = [];
+  private connections = 0;
+  /** Intended times of due sends waiting for a free connection (oldest first). */
+  private backlog: number[] = [];
+  private backlogHead = 0;
+  private interval: number;
+  private firstSend = 0;
+  private nextIndex = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onTick = () => this.tick();
+
+  constructor(private readonly openSpec: OpenModelSpec) {
+    super(openSpec);
+    this.interval = 1000 / openSpec.rate;
+  }
+
+  protected begin(now: number): void {
+    // A worker that starts late begins its schedule when it starts: the missed part shows as lower
+    // achieved load for the step, not as a burst of "late" sends that measure the worker's start.
+    this.firstSend = Math.max(now, epochToPerf(this.spec.plannedStart)) + this.openSpec.phaseMs;
+    this.tick();
+  }
+
+  private intendedAt(index: number): number {
+    return this.firstSend + index * this.interval;
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopping) return;
+    const now = performance.now();
+    const recorder = this.recorder;
+    let intended = this.intendedAt(this.nextIndex);
+    while (intended <= now && intended < this.endPerf) {
+      recorder.scheduled++;
+      this.nextIndex++;
+      const connection = this.acquire();
+      if (connection) this.dispatch(connection, intended, now);
+      else this.backlog.push(intended);
+      intended = this.intendedAt(this.nextIndex);
+    }
+    this.dropExpired(now);
+    if (intended < this.endPerf) this.timer = setTimeout(this.onTick, Math.max(0, intended - now));
+  }
+
+  private acquire(): Connection | undefined {
+    const connection = this.free.pop();
+    if (connection) return connection;
+    if (this.connections >= this.openSpec.maxInFlight) return undefined;
+    this.connections++;
+    return new Connection(this, this.newClient());
+  }
+
+  private dispatch(connection: Connection, intended: number, now: number): void {
+    if (now - intended > LATE_SEND_MS) this.recorder.late++;
+    this.recorder.noteActive(++this.inFlight);
+    connection.send(this.mix.pick(), intended, now);
+  }
+
+  /** A send still waiting when the request timeout has passed since it was due would have timed out: drop it. */
+  private dropExpired(now: number): void {
+    const oldestAllowed = now - this.spec.settings.timeoutMs;
+    while (this.backlogHead < this.backlog.length && this.backlog[this.backlogHead]! < oldestAllowed) {
+      this.backlogHead++;
+      this.recorder.dropped++;
+    }
+    if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
+  }
+
+  release(connection: Connection): void {
+    this.inFlight--;
+    if (!this.stopping) {
+      const now = performance.now();
+      this.dropExpired(now);
+      if (this.backlogHead < this.backlog.length) {
+        this.dispatch(connection, this.backlog[this.backlogHead++]!, now);
+        return;
+      }
+    }
+    this.free.push(connection);
+    this.recorder.noteActive(this.inFlight);
+    this.settleIfDrained();
+  }
+
+  protected onStop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.recorder.dropped += this.backlog.length - this.backlogHead;
+    this.backlog = [];
+    this.backlogHead = 0;
+  }
+}

@@ -1,0 +1,158 @@
+import { performance } from 'node:perf_hooks';
+import { createHistogram, encodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { classifyError, describeError, type ErrorType } from './classify-error.js';
+import type { PreparedRequest, RequestNameStats } from './request-mix.js';
+import type { TimelineInterval } from './slice-result.js';
+
+class IntervalBucket {
+  requests = 0;
+  errors = 0;
+  users = 0;
+  readonly latency: Histogram = createHistogram();
+  constructor(readonly index: number) {}
+}
+
+const MAX_ERROR_SAMPLES = 20;
+
+/**
+ * Everything a slice measures. Times are performance.now() milliseconds; histograms take whole
+ * microseconds. The hot path (recordResponse) touches only fields and three histograms.
+ */
+export class SliceRecorder {
+  readonly latency: Histogram = createHistogram();
+  readonly service: Histogram = createHistogram();
+  requests = 0;
+  errors = 0;
+  late = 0;
+  dropped = 0;
+  scheduled = 0;
+  readonly statusCounts = new Map<number, number>();
+  readonly errorsByType = new Map<ErrorType, number>();
+  private readonly errorSamples = new Map<string, { type: ErrorType; message: string; count: number }>();
+  /** Users now active (closed) or requests now in flight (open), kept by the engine through noteActive(). */
+  active = 0;
+
+  private readonly intervals: IntervalBucket[] = [];
+  private current: IntervalBucket;
+  private currentEndsAt: number;
+  private readonly onIntervalClosed: ((interval: TimelineInterval) => void) | undefined;
+
+  /**
+   * @param runStartPerf the run's start barrier on this thread's performance.now() clock
+   * @param intervalMs timeline interval length
+   */
+  constructor(
+    private readonly runStartPerf: number,
+    private readonly intervalMs: number,
+    onIntervalClosed?: (interval: TimelineInterval) => void,
+  ) {
+    this.onIntervalClosed = onIntervalClosed;
+    const now = performance.now();
+    this.current = this.openInterval(now);
+    this.currentEndsAt = this.intervalEnd(this.current.index);
+  }
+
+  private intervalEnd(index: number): number {
+    return this.runStartPerf + (index + 1) * this.intervalMs;
+  }
+
+  private openInterval(now: number): IntervalBucket {
+    const bucket = new IntervalBucket(Math.max(0, Math.floor((now - this.runStartPerf) / this.intervalMs)));
+    bucket.users = this.active;
+    this.intervals.push(bucket);
+    return bucket;
+  }
+
+  /** Moves the timeline on; called per record and by the engine's 1 s tick so that idle intervals close too. */
+  tick(now: number): IntervalBucket {
+    if (now >= this.currentEndsAt) {
+      const closed = this.current;
+      this.current = this.openInterval(now);
+      this.currentEndsAt = this.intervalEnd(this.current.index);
+      this.onIntervalClosed?.(serializeInterval(closed));
+    }
+    if (this.active > this.current.users) this.current.users = this.active;
+    return this.current;
+  }
+
+  noteActive(active: number): void {
+    this.active = active;
+    if (active > this.current.users) this.current.users = active;
+  }
+
+  recordResponse(request: PreparedRequest, status: number, latencyUs: number, serviceUs: number, now: number): void {
+    const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
+    const latency = latencyUs < 1 ? 1 : Math.round(latencyUs);
+    this.latency.recordValue(latency);
+    this.service.recordValue(serviceUs < 1 ? 1 : Math.round(serviceUs));
+    const stats = request.stats;
+    stats.latency.recordValue(latency);
+    interval.latency.recordValue(latency);
+    this.requests++;
+    stats.requests++;
+    interval.requests++;
+    this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
+    stats.statusCounts.set(status, (stats.statusCounts.get(status) ?? 0) + 1);
+    if (!request.isExpected(status)) {
+      this.errors++;
+      stats.errors++;
+      interval.errors++;
+      this.countError('http_status', `unexpected status ${status}`);
+    }
+  }
+
+  /** A request that got no response: counted as a request and an error, with no latency. */
+  recordFailure(request: PreparedRequest, error: unknown, now: number): void {
+    const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
+    this.requests++;
+    this.errors++;
+    request.stats.requests++;
+    request.stats.errors++;
+    interval.requests++;
+    interval.errors++;
+    this.countError(classifyError(error), describeError(error));
+  }
+
+  private countError(type: ErrorType, message: string): void {
+    this.errorsByType.set(type, (this.errorsByType.get(type) ?? 0) + 1);
+    const key = `${type}\u0000${message}`;
+    const sample = this.errorSamples.get(key);
+    if (sample) sample.count++;
+    else if (this.errorSamples.size < MAX_ERROR_SAMPLES) this.errorSamples.set(key, { type, message, count: 1 });
+  }
+
+  timeline(): TimelineInterval[] {
+    return this.intervals.filter((bucket) => bucket.requests > 0 || bucket.users > 0).map(serializeInterval);
+  }
+
+  statusCodes(): Record<string, number> {
+    return Object.fromEntries([...this.statusCounts].map(([status, total]) => [String(status), total]));
+  }
+
+  errorTypes(): Record<string, number> {
+    return Object.fromEntries(this.errorsByType);
+  }
+
+  samples(): Array<{ type: string; message: string; count: number }> {
+    return [...this.errorSamples.values()];
+  }
+}
+
+function serializeInterval(bucket: IntervalBucket): TimelineInterval {
+  return {
+    i: bucket.index,
+    requests: bucket.requests,
+    errors: bucket.errors,
+    users: bucket.users,
+    latency: encodeHistogram(bucket.latency),
+  };
+}
+
+export function encodeRequestStats(stats: RequestNameStats) {
+  return {
+    requests: stats.requests,
+    errors: stats.errors,
+    statusCodes: Object.fromEntries([...stats.statusCounts].map(([status, total]) => [String(status), total])),
+    latency: encodeHistogram(stats.latency),
+  };
+}

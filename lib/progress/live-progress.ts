@@ -1,0 +1,68 @@
+import { MergedStats } from '../aggregate/merged-stats.js';
+import type { TimelineInterval } from '../engine/slice-result.js';
+import { summarize } from '../histogram/latency-histogram.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { formatDuration } from '../config/duration.js';
+
+export interface ProgressSnapshot {
+  step: number;
+  steps: number;
+  users: number;
+  rps: number;
+  p95Ms: number;
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  totalMs: number;
+}
+
+/**
+ * Live numbers while a run goes on, from the workers' timeline intervals as they close: the same
+ * exact merge as the report, over the last complete interval.
+ */
+export class LiveProgress {
+  private readonly stats = new MergedStats();
+  private requests = 0;
+  private errors = 0;
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly startAt: () => number,
+  ) {}
+
+  addInterval(step: number, interval: TimelineInterval): void {
+    this.stats.addInterval(step, interval);
+    this.requests += interval.requests;
+    this.errors += interval.errors;
+  }
+
+  snapshot(now = Date.now()): ProgressSnapshot {
+    const elapsedMs = Math.max(0, Math.min(now - this.startAt(), this.plan.totalDurationMs));
+    const intervalMs = this.plan.timelineIntervalMs;
+    const step = Math.min(this.plan.steps.length - 1, Math.floor(elapsedMs / this.plan.settings.stepDurationMs));
+    // The newest interval whose workers have all reported is about one interval behind the clock.
+    const latest = Math.floor((now - this.startAt()) / intervalMs) - 1;
+    const point = this.stats.timeline.get(latest) ?? this.stats.timeline.get(latest - 1);
+    return {
+      step,
+      steps: this.plan.steps.length,
+      users: point ? Math.max(0, ...point.usersByStep.values()) : 0,
+      rps: point ? point.requests / (intervalMs / 1000) : 0,
+      p95Ms: point ? summarize(point.latency).p95 : 0,
+      requests: this.requests,
+      errors: this.errors,
+      elapsedMs,
+      totalMs: this.plan.totalDurationMs,
+    };
+  }
+
+  line(now = Date.now()): string {
+    const s = this.snapshot(now);
+    const load = this.plan.settings.model === 'closed' ? `${s.users} users` : `${this.plan.steps[s.step]!.level} req/s planned`;
+    const errorRate = s.requests === 0 ? 0 : (100 * s.errors) / s.requests;
+    return (
+      `step ${s.step + 1}/${s.steps} · ${load} · ${Math.round(s.rps)} req/s · p95 ${s.p95Ms.toFixed(1)} ms · ` +
+      `errors ${errorRate.toFixed(2)}% · ${formatDuration(s.elapsedMs)}/${formatDuration(s.totalMs)}`
+    );
+  }
+}

@@ -1,0 +1,190 @@
+import { summarize } from '../histogram/latency-histogram.js';
+import type { MergedStats } from '../aggregate/merged-stats.js';
+import { expectedSlices, type PlannedStep, type RunPlan } from '../plan/run-plan.js';
+import { holds, measure, parseCriteria } from '../slo/criterion.js';
+import type {
+  CriterionResult,
+  OpenModelCounts,
+  PlanSummary,
+  Report,
+  ReportStatus,
+  RequestReport,
+  StatsBlock,
+  StepReport,
+  TimelineEntry,
+} from './report-types.js';
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function statsBlock(stats: MergedStats): StatsBlock {
+  const rps = stats.requests === 0 ? 0 : stats.requests / stats.spanSeconds();
+  return {
+    requests: stats.requests,
+    errors: stats.errors,
+    errorRate: stats.requests === 0 ? 0 : round(stats.errors / stats.requests, 6),
+    rps: round(rps),
+    latency: summarize(stats.latency),
+    statusCodes: { ...stats.statusCodes },
+    errorsByType: { ...stats.errorsByType },
+  };
+}
+
+function openCounts(stats: MergedStats): OpenModelCounts {
+  return { scheduled: stats.scheduled, late: stats.late, dropped: stats.dropped, serviceLatency: summarize(stats.service) };
+}
+
+function levelFields(plan: RunPlan, level: number): { users?: number; rate?: number } {
+  return plan.settings.model === 'closed' ? { users: level } : { rate: level };
+}
+
+export function summarizePlan(plan: RunPlan): PlanSummary {
+  const settings = plan.settings;
+  return {
+    model: settings.model,
+    steps: plan.steps.map((step) => ({
+      index: step.index,
+      ...levelFields(plan, step.level),
+      workers: step.workers,
+      slices: step.slices.length,
+      durationS: step.durationMs / 1000,
+    })),
+    stepDurationS: settings.stepDurationMs / 1000,
+    sliceDurationS: settings.sliceDurationMs / 1000,
+    totalDurationS: plan.totalDurationMs / 1000,
+    ...(settings.model === 'closed' ? { spawnRate: settings.spawnRate } : {}),
+    thinkTimeMs: { min: settings.thinkTime.minMs, max: settings.thinkTime.maxMs },
+    timeoutMs: settings.timeoutMs,
+    timelineIntervalS: plan.timelineIntervalMs / 1000,
+    requests: settings.requests.map((request) => ({ name: request.name, method: request.method, path: request.path, weight: request.weight })),
+  };
+}
+
+export function stepReport(plan: RunPlan, planned: PlannedStep, stats: MergedStats): StepReport {
+  const block = statsBlock(stats);
+  const expected = expectedSlices(planned);
+  return {
+    index: planned.index,
+    ...levelFields(plan, planned.level),
+    ...block,
+    startedAt: stats.slices === 0 ? null : new Date(stats.firstStart).toISOString(),
+    durationS: stats.slices === 0 ? 0 : round(stats.spanSeconds(), 3),
+    planned: { ...levelFields(plan, planned.level), workers: planned.workers, durationS: planned.durationMs / 1000 },
+    achieved: {
+      workersStarted: stats.workersStarted.size,
+      rps: block.rps,
+      startLagMs: { mean: stats.slices === 0 ? 0 : round(stats.startLagTotalMs / stats.slices, 1), max: stats.startLagMaxMs },
+      saturatedWorkers: stats.saturatedWorkers.size,
+    },
+    completeness: { expected, received: stats.slices },
+    status: stats.slices >= expected ? 'completed' : 'partial',
+    ...(plan.settings.model === 'open' ? { open: openCounts(stats) } : {}),
+  };
+}
+
+function timeline(plan: RunPlan, stats: MergedStats): TimelineEntry[] {
+  const seconds = plan.timelineIntervalMs / 1000;
+  return [...stats.timeline.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, point]) => {
+      const latency = summarize(point.latency);
+      return {
+        t: index * seconds,
+        users: Math.max(0, ...point.usersByStep.values()),
+        rps: round(point.requests / seconds),
+        errors: point.errors,
+        p50: latency.p50,
+        p95: latency.p95,
+        p99: latency.p99,
+      };
+    });
+}
+
+function evaluate(expression: string, stats: Parameters<typeof holds>[1]): CriterionResult {
+  const criteria = parseCriteria(expression);
+  return {
+    expr: expression,
+    passed: criteria.every((criterion) => holds(criterion, stats)),
+    actual: Object.fromEntries(criteria.map((criterion) => [criterion.metric, round(measure(criterion.metric, stats), 6)])),
+  };
+}
+
+export interface ReportInput {
+  plan: RunPlan;
+  startAt: number;
+  stepStats: MergedStats[];
+  totals: MergedStats;
+  stopRequested: boolean;
+  /** Problems met while aggregating (unreadable slices and the like). */
+  warnings: string[];
+}
+
+/**
+ * The report: per step and overall from exact merges, the knee under the SLO (the last step that met
+ * it and the first that did not), k6-style thresholds on the totals, and how complete the data is.
+ */
+export function buildReport(input: ReportInput): Report {
+  const { plan, totals } = input;
+  const steps = plan.steps.map((planned, index) => stepReport(plan, planned, input.stepStats[index]!));
+  const expected = steps.reduce((sum, step) => sum + step.completeness.expected, 0);
+  const received = steps.reduce((sum, step) => sum + step.completeness.received, 0);
+  let status: ReportStatus;
+  if (input.stopRequested) status = 'aborted';
+  else if (received === 0) status = 'failed';
+  else status = received < expected ? 'partial' : 'completed';
+
+  const report: Report = {
+    schemaVersion: 1,
+    run: {
+      id: plan.runId,
+      name: plan.settings.name,
+      platform: plan.platform,
+      target: plan.settings.target,
+      startedAt: new Date(totals.slices === 0 ? input.startAt : totals.firstStart).toISOString(),
+      endedAt: new Date(totals.slices === 0 ? Date.now() : totals.lastEnd).toISOString(),
+      plan: summarizePlan(plan),
+    },
+    status,
+    completeness: { expected, received },
+    totals: {
+      ...statsBlock(totals),
+      ...(plan.settings.model === 'open' ? { open: openCounts(totals) } : {}),
+      errorSamples: [...totals.errorSamples.values()].sort((a, b) => b.count - a.count),
+    },
+    requests: [...totals.byName.entries()].map(([name, stats]): RequestReport => ({
+      name,
+      requests: stats.requests,
+      errors: stats.errors,
+      errorRate: stats.requests === 0 ? 0 : round(stats.errors / stats.requests, 6),
+      rps: totals.requests === 0 ? 0 : round(stats.requests / totals.spanSeconds()),
+      latency: summarize(stats.latency),
+      statusCodes: { ...stats.statusCodes },
+    })),
+    steps,
+    timeline: timeline(plan, totals),
+    thresholds: plan.settings.thresholds.map((expression) => evaluate(expression, statsBlock(totals))),
+    warnings: [...plan.warnings, ...input.warnings, ...saturationWarnings(steps)],
+  };
+
+  if (plan.settings.slo !== undefined) {
+    const expression = plan.settings.slo;
+    const ran = steps.filter((step) => step.completeness.received > 0);
+    for (const step of ran) step.sloPassed = evaluate(expression, step).passed;
+    const firstBadIndex = ran.findIndex((step) => step.sloPassed === false);
+    const firstBad = firstBadIndex === -1 ? null : ran[firstBadIndex]!;
+    const before = firstBadIndex === -1 ? ran : ran.slice(0, firstBadIndex);
+    const lastGood = before.length > 0 ? before[before.length - 1]! : null;
+    report.slo = { expr: expression, passed: ran.length > 0 && firstBad === null };
+    report.knee = { lastGood, firstBad };
+  }
+  return report;
+}
+
+function saturationWarnings(steps: StepReport[]): string[] {
+  return steps
+    .filter((step) => step.achieved.saturatedWorkers > 0)
+    .map(
+      (step) =>
+        `step ${step.index + 1}: ${step.achieved.saturatedWorkers} worker(s) saturated (event loop busy or lagging); ` +
+        `this step may measure the load generator rather than the target: raise --workers`,
+    );
+}
