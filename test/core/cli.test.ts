@@ -103,12 +103,12 @@ test('run --json prints the report; a broken threshold exits 99; flags override 
 });
 
 test('the summary names the knee', async () => {
-  const target = await startTestTarget({ slots: 2, delayMs: 20 });
+  const target = await startTestTarget({ slots: 2, delayMs: 100 });
   const out = await tempDir();
   try {
-    const result = await runCli(['run', '--target', target.url, '--steps', '1:4:1', '--step-duration', '1s', '--spawn-rate', '50', '--slo', 'p95<27ms', '--out', out]);
+    const result = await runCli(['run', '--target', target.url, '--steps', '1:4:1', '--step-duration', '2s', '--spawn-rate', '50', '--slo', 'p95<125ms', '--out', out]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /knee {2}SLO p95<27ms broken at step 3 \(3 users\)/);
+    assert.match(result.stdout, /knee {2}SLO p95<125ms broken at step 3 \(3 users\)/);
     assert.match(result.stdout, /last step within it: step 2 \(2 users\)/);
   } finally {
     await target.close();

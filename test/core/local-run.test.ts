@@ -113,21 +113,22 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
 });
 
 test('stepping users through a capacity-limited target: the knee is the step that exceeds its capacity', async () => {
-  // 4 slots × 20 ms: users beyond 4 queue, so p95 goes from ~20 ms to ~30 ms at 6 users.
-  const target = await startTestTarget({ slots: 4, delayMs: 20 });
+  // 4 slots × 100 ms: users beyond 4 queue, so p95 goes from ~100 ms to ~150 ms at 6 users.
+  // (Wide margins: these machines are shared and timers run late under load.)
+  const target = await startTestTarget({ slots: 4, delayMs: 100 });
   try {
     const { report } = await runScenario({
       target: target.url,
       load: { steps: '2:8:2', stepDuration: '2s', spawnRate: 100 },
-      slo: 'p95<26ms',
+      slo: 'p95<125ms',
     });
     assert.deepEqual(report.steps.map((step) => step.users), [2, 4, 6, 8]);
     assert.deepEqual(report.steps.map((step) => step.sloPassed), [true, true, false, false], JSON.stringify(report.steps.map((step) => step.latency.p95)));
     assert.equal(report.knee?.lastGood?.users, 4);
     assert.equal(report.knee?.firstBad?.users, 6);
     assert.equal(report.slo?.passed, false);
-    // Throughput flattens at the target's capacity (4 / 20 ms = 200 req/s) once the knee is passed.
-    assert.ok(report.steps[3]!.rps < 215, `rps at 8 users ${report.steps[3]!.rps}`);
+    // Throughput flattens at the target's capacity (4 / 100 ms = 40 req/s) once the knee is passed.
+    assert.ok(report.steps[3]!.rps < 43, `rps at 8 users ${report.steps[3]!.rps}`);
   } finally {
     await target.close();
   }
