@@ -173,7 +173,8 @@ export function buildReport(input: ReportInput): Report {
     const firstBad = firstBadIndex === -1 ? null : ran[firstBadIndex]!;
     const before = firstBadIndex === -1 ? ran : ran.slice(0, firstBadIndex);
     const lastGood = before.length > 0 ? before[before.length - 1]! : null;
-    report.slo = { expr: expression, passed: ran.length > 0 && firstBad === null };
+    // The SLO holds only if every planned step ran and met it: an aborted run has not shown it.
+    report.slo = { expr: expression, passed: ran.length === steps.length && firstBad === null };
     report.knee = { lastGood, firstBad };
   }
   return report;

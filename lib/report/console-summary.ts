@@ -69,7 +69,9 @@ export function formatSummary(report: Report, reportPath?: string): string {
       lines.push(`  knee  SLO ${report.slo.expr} broken at ${describeStep(firstBad)}`);
       lines.push(lastGood ? `        last step within it: ${describeStep(lastGood)}` : '        no step met it');
     } else if (lastGood) {
-      lines.push(`  knee  not reached: every step met SLO ${report.slo.expr} (highest: ${describeStep(lastGood)})`);
+      const ran = report.steps.filter((step) => step.completeness.received > 0).length;
+      const scope = ran === report.steps.length ? 'every step' : `the ${ran} of ${report.steps.length} steps that ran`;
+      lines.push(`  knee  not reached: ${scope} met SLO ${report.slo.expr} (highest: ${describeStep(lastGood)})`);
     }
   }
   for (const threshold of report.thresholds) {
