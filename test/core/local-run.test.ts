@@ -140,9 +140,12 @@ test('a stop ends the run early with status aborted and keeps what was measured'
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 2500);
     const started = Date.now();
-    const { report } = await runScenario({ target: target.url, load: { users: 4, duration: '30s' } }, { signal: stop.signal });
+    const { report } = await runScenario({ target: target.url, load: { steps: [4, 8], stepDuration: '15s' }, slo: 'p95<1s' }, { signal: stop.signal });
     assert.ok(Date.now() - started < 10_000, 'the run ended long before its 30 s');
     assert.equal(report.status, 'aborted');
+    assert.equal(report.steps[1]!.completeness.received, 0, 'the second step never started');
+    assert.equal(report.slo?.passed, false, 'a run stopped before its last step has not shown that the SLO holds');
+    assert.equal(report.knee?.firstBad, null);
     assert.ok(report.totals.requests > 0);
     assert.equal(report.totals.requests, target.received());
   } finally {
