@@ -1,16 +1,31 @@
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../lib/config/input-error.js';
 import { settingsFromCli, type RunFlags } from '../lib/config/run-settings.js';
+import { formatCostEstimate } from '../lib/cost/estimate-cost.js';
 import { formatPlan } from '../lib/plan/format-plan.js';
+import { remoteProgressLine } from '../lib/progress/remote-progress.js';
 import { formatSummary } from '../lib/report/console-summary.js';
+import type { Report } from '../lib/report/report-types.js';
+import { connectAws, type AwsFlags } from '../lib/run/aws-connection.js';
+import { runAws } from '../lib/run/run-aws.js';
 import { runLocal } from '../lib/run/run-local.js';
+import { fetchReport, runStatusText, stopRunText, type RunLocation } from '../lib/run/run-lookup.js';
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad input (nothing started), 99 a threshold failed (as k6). */
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_THRESHOLD = 99;
 
-interface RunCommandOptions extends RunFlags {
+interface RunCommandOptions extends RunFlags, AwsFlags {
+  out: string;
+  json?: boolean;
+  platform: string;
+  maxCost: string;
+  yes?: boolean;
+}
+
+interface LookupOptions extends AwsFlags {
   out: string;
   json?: boolean;
   platform: string;
@@ -18,48 +33,138 @@ interface RunCommandOptions extends RunFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-async function runCommand(scenario: string | undefined, options: RunCommandOptions): Promise<number> {
-  if (options.platform !== 'local') {
-    throw new InputError([{ field: '--platform', message: `"${options.platform}" is not available in this build; use local` }]);
-  }
-  const settings = await settingsFromCli(scenario, options);
-  const err = process.stderr;
-  const live = err.isTTY === true;
+/** Ctrl-C stops the run (its report still comes); a second one quits at once. */
+function stopOnSignal(message: string): { signal: AbortSignal; dispose: () => void } {
   const stop = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    err.write('\nstopping: workers end within about a second (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`\n${message} (Ctrl-C again to quit at once)\n`);
     stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Live lines: rewritten in place on a terminal, one every 5 s otherwise (CI logs). */
+function progressWriter(): { line: (text: string) => void; log: (text: string) => void; clear: () => void } {
+  const err = process.stderr;
+  const live = err.isTTY === true;
   let lastLine = 0;
+  return {
+    line: (text) => {
+      if (live) err.write(`\r\x1b[K${text}`);
+      else if (Date.now() - lastLine >= 5000) {
+        lastLine = Date.now();
+        err.write(`${text}\n`);
+      }
+    },
+    log: (text) => err.write(`${live ? '\r\x1b[K' : ''}${text}\n`),
+    clear: () => {
+      if (live) err.write('\r\x1b[K');
+    },
+  };
+}
+
+function exitCodeOf(report: Report): number {
+  if (report.status === 'failed') return EXIT_FAILED;
+  return report.thresholds.some((threshold) => !threshold.passed) ? EXIT_THRESHOLD : 0;
+}
+
+function printReport(report: Report, reportPath: string, json: boolean | undefined): void {
+  if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${formatSummary(report, reportPath)}\n`);
+}
+
+function parseMaxCost(text: string): number {
+  const value = Number(text.replace(/^\$/, ''));
+  if (!Number.isFinite(value) || value < 0) throw new InputError([{ field: '--max-cost', message: `expected US dollars such as 5 or 0.50, got ${JSON.stringify(text)}` }]);
+  return value;
+}
+
+async function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+/** --api or --stack mean AWS whatever --platform says; otherwise --platform decides. */
+function platformOf(options: { platform: string } & AwsFlags): 'local' | 'aws' {
+  if (options.api !== undefined || options.stack !== undefined) return 'aws';
+  if (options.platform === 'local' || options.platform === 'aws') return options.platform;
+  throw new InputError([{ field: '--platform', message: `expected local or aws, got "${options.platform}"` }]);
+}
+
+async function runCommand(scenario: string | undefined, options: RunCommandOptions): Promise<number> {
+  const platform = platformOf(options);
+  const settings = await settingsFromCli(scenario, options);
+  if (platform === 'aws') return runAwsCommand(settings, options);
+  const out = progressWriter();
+  const stop = stopOnSignal('stopping: workers end within about a second');
   try {
     const result = await runLocal({
       settings,
       outDir: options.out,
       signal: stop.signal,
-      onPlan: (plan) => err.write(`${formatPlan(plan)}\n`),
-      log: (message) => err.write(`${live ? '\r\x1b[K' : ''}${message}\n`),
-      onProgress: (progress) => {
-        if (live) err.write(`\r\x1b[K${progress.line()}`);
-        else if (Date.now() - lastLine >= 5000) {
-          lastLine = Date.now();
-          err.write(`${progress.line()}\n`);
-        }
-      },
+      onPlan: (plan) => process.stderr.write(`${formatPlan(plan)}\n`),
+      log: out.log,
+      onProgress: (progress) => out.line(progress.line()),
     });
-    if (live) err.write('\r\x1b[K');
-    if (options.json) process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
-    else process.stdout.write(`${formatSummary(result.report, result.reportPath)}\n`);
-    if (result.report.status === 'failed') return EXIT_FAILED;
-    return result.report.thresholds.some((threshold) => !threshold.passed) ? EXIT_THRESHOLD : 0;
+    out.clear();
+    printReport(result.report, result.reportPath, options.json);
+    return exitCodeOf(result.report);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
+}
+
+async function runAwsCommand(settings: Awaited<ReturnType<typeof settingsFromCli>>, options: RunCommandOptions): Promise<number> {
+  if (settings.target === 'demo') {
+    throw new InputError([{ field: '--target', message: 'the demo target runs only with --platform local; give a URL the Lambda workers can reach' }]);
+  }
+  const maxCostUsd = parseMaxCost(options.maxCost);
+  const aws = await connectAws(options);
+  const out = progressWriter();
+  const stop = stopOnSignal('stopping: the stack tells every worker within about 2 s');
+  try {
+    const result = await runAws({
+      settings,
+      api: aws.client,
+      outDir: options.out,
+      workerMemoryMb: aws.workerMemoryMb,
+      architecture: aws.architecture,
+      maxCostUsd,
+      yes: options.yes === true,
+      confirm: askYesNo,
+      signal: stop.signal,
+      onPlan: (plan, estimate) => process.stderr.write(`${formatPlan(plan)}\n${formatCostEstimate(estimate)}\n`),
+      onStarted: (runId) => out.log(`run ${runId} started on ${aws.apiUrl} (fanout status ${runId} / fanout stop ${runId})`),
+      onProgress: (status) => out.line(remoteProgressLine(status)),
+      log: out.log,
+    });
+    out.clear();
+    printReport(result.report, result.reportPath, options.json);
+    return exitCodeOf(result.report);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function locate(options: LookupOptions): Promise<RunLocation> {
+  if (platformOf(options) === 'local') return { platform: 'local', outDir: options.out };
+  return { platform: 'aws', api: (await connectAws(options)).client, outDir: options.out };
 }
 
 function buildProgram(): Command {
@@ -90,9 +195,46 @@ function buildProgram(): Command {
     .option('--threshold <expr>', 'k6-style pass/fail on the totals, e.g. "p95<500ms", "errors<1%" (repeatable); exit code 99 when broken', collect)
     .option('-o, --out <dir>', 'where runs are written', './fanout-runs')
     .option('--json', 'print the report JSON to stdout instead of the summary')
-    .addOption(new Option('--platform <platform>', 'where the load runs').default('local'))
+    .addOption(new Option('--platform <platform>', 'where the load runs: this machine, or a deployed stack (npx sls deploy)').choices(['local', 'aws']).default('local'))
+    .option('--api <url>', 'aws: the stack\'s HTTP API URL (its HttpApiUrl output, or the one `npm run emulate` prints)')
+    .option('--stack <name>', 'aws: the CloudFormation stack to read the API URL from (default fanout-dev)')
+    .option('--region <region>', 'aws: the stack\'s region (default: AWS_REGION, or the API URL\'s)')
+    .option('--max-cost <usd>', 'aws: ask before starting a run whose estimate is above this many US dollars', '1')
+    .option('-y, --yes', 'aws: start without asking, whatever the estimate')
+    .option('--worker-memory <mb>', 'aws: the worker\'s memory for the estimate when the stack cannot be read (default 1024)')
+    .addOption(new Option('--architecture <arch>', 'aws: the worker\'s architecture for the estimate (default arm64)').choices(['arm64', 'x86_64']))
     .action(async (scenario: string | undefined, options: RunCommandOptions) => {
       process.exitCode = await runCommand(scenario, options);
+    });
+
+  const lookup = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the run id (printed when the run starts)')
+      .addOption(new Option('--platform <platform>', 'where the run is').choices(['local', 'aws']).default('local'))
+      .option('--api <url>', 'the stack\'s HTTP API URL (implies --platform aws)')
+      .option('--stack <name>', 'the CloudFormation stack (implies --platform aws; default fanout-dev)')
+      .option('--region <region>', 'the stack\'s region')
+      .option('-o, --out <dir>', 'where local runs are, and where reports are downloaded to', './fanout-runs');
+
+  lookup('status', 'Show a run\'s status, live progress and the steps merged so far')
+    .option('--json', 'print the status as JSON')
+    .action(async (runId: string, options: LookupOptions) => {
+      const { text, json } = await runStatusText(await locate(options), runId);
+      process.stdout.write(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
+    });
+  lookup('stop', 'Stop a running run: every worker ends within about 2 s, and the report (status aborted) still comes').action(
+    async (runId: string, options: LookupOptions) => {
+      process.stdout.write(`${await stopRunText(await locate(options), runId)}\n`);
+    },
+  );
+  lookup('report', 'Print a finished run\'s summary (on aws: download its report.json to <out>/<id>/report.json)')
+    .option('--json', 'print the report JSON instead of the summary')
+    .action(async (runId: string, options: LookupOptions) => {
+      const { report, reportPath } = await fetchReport(await locate(options), runId);
+      printReport(report, reportPath, options.json);
+      process.exitCode = exitCodeOf(report);
     });
   return program;
 }

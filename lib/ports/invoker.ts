@@ -4,6 +4,11 @@ export interface AggregateRequest {
   runId: string;
   /** A step whose slices are all in; absent: finalise the whole run (report and status). */
   step?: number;
+  /**
+   * A deadline (epoch ms) for finalising the run: not before it, and only if the run is still
+   * running then. The watchdog for stragglers and for stop requests; ignored with `step`.
+   */
+  finalizeAt?: number;
 }
 
 /**

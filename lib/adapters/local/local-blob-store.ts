@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -33,17 +34,18 @@ export class LocalBlobStore implements BlobStore {
   async list(prefix: string): Promise<string[]> {
     const directory = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const base = directory === '' ? this.root : this.pathOf(directory);
-    let entries: string[];
+    let entries: Dirent[];
     try {
-      entries = await readdir(base, { recursive: true });
+      entries = await readdir(base, { recursive: true, withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
+    // Files only: the folders between key parts are no keys (S3 has no folders).
     return entries
-      .filter((entry) => !entry.endsWith('.tmp'))
-      .map((entry) => relative(this.root, join(base, entry)).split(sep).join('/'))
-      .filter((key) => key.startsWith(prefix) && !key.endsWith('/'));
+      .filter((entry) => entry.isFile() && !entry.name.endsWith('.tmp'))
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+      .filter((key) => key.startsWith(prefix));
   }
 
   async delete(key: string): Promise<void> {

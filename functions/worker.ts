@@ -1,0 +1,30 @@
+import { awsRuntime } from '../lib/lambda/aws-runtime.js';
+import { sliceTaskSchema } from '../lib/plan/slice-task.js';
+import { runSliceTask } from '../lib/worker/run-slice-task.js';
+
+export type WorkerResult =
+  | { ran: true; requests: number; errors: number; stopped: boolean }
+  | { ran: false; reason: 'duplicate' | 'stopped-before-start' };
+
+/** One slice of one worker's load (the event is a slice task); see lib/worker/run-slice-task.ts. */
+export async function handler(event: unknown): Promise<WorkerResult> {
+  const task = sliceTaskSchema.parse(event);
+  const { blobs, results, invoker, progress } = awsRuntime();
+  const progressWrites = new Set<Promise<void>>();
+  const outcome = await runSliceTask(task, {
+    blobs,
+    results,
+    invoker,
+    log: (message) => console.log(message),
+    onIntervalClosed: (slice, interval) => {
+      // Live progress only: a failed write costs a point of the live view, never the slice.
+      const write = progress.record(slice.runId, slice.step, interval).catch((error: unknown) => console.warn(`progress write failed: ${String(error)}`));
+      progressWrites.add(write);
+      void write.finally(() => progressWrites.delete(write));
+    },
+  });
+  // Lambda freezes the process when the handler returns: finish the writes first.
+  await Promise.all(progressWrites);
+  if (!outcome.ran) return { ran: false, reason: outcome.reason };
+  return { ran: true, requests: outcome.result.requests, errors: outcome.result.errors, stopped: outcome.result.stopped };
+}

@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import { signRequest, type AwsCredentials } from '../aws-http/sign-request.js';
+import type { ScenarioInput } from '../config/scenario-schema.js';
+import type { Report } from '../report/report-types.js';
+import {
+  errorResponseSchema,
+  reportLinkResponseSchema,
+  runStatusResponseSchema,
+  startRunResponseSchema,
+  stopResponseSchema,
+  type ErrorResponse,
+  type ReportLinkResponse,
+  type RunStatusResponse,
+  type StartRunResponse,
+  type StopResponse,
+} from './api-schemas.js';
+
+/** An answer of the API other than success, with its parsed body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorResponse,
+  ) {
+    super(`${body.message} (HTTP ${status})`);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiClientOptions {
+  /** The HTTP API's base URL (the stack's HttpApiUrl output, or an emulated stack's). */
+  baseUrl: string;
+  /** The signing region: the API's own region. */
+  region: string;
+  /** The AWS default credential chain (env, profile, SSO, instance role...). */
+  credentials: () => Promise<AwsCredentials>;
+  fetch?: typeof fetch;
+}
+
+/** The CLI's side of the HTTP API: SigV4-signed requests (the routes are AWS_IAM), checked answers. */
+export class FanoutApiClient {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  startRun(scenario: ScenarioInput, runId?: string): Promise<StartRunResponse> {
+    const query = runId === undefined ? '' : `?runId=${encodeURIComponent(runId)}`;
+    return this.request('POST', `/runs${query}`, startRunResponseSchema, JSON.stringify(scenario));
+  }
+
+  getRun(runId: string): Promise<RunStatusResponse> {
+    return this.request('GET', `/runs/${encodeURIComponent(runId)}`, runStatusResponseSchema);
+  }
+
+  stopRun(runId: string): Promise<StopResponse> {
+    return this.request('POST', `/runs/${encodeURIComponent(runId)}/stop`, stopResponseSchema);
+  }
+
+  reportLink(runId: string): Promise<ReportLinkResponse> {
+    return this.request('GET', `/runs/${encodeURIComponent(runId)}/report`, reportLinkResponseSchema);
+  }
+
+  /** Fetches report.json through its presigned link (no credentials needed). */
+  async downloadReport(url: string): Promise<{ text: string; report: Report }> {
+    const response = await this.fetch(url);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`downloading the report failed: HTTP ${response.status} ${text.slice(0, 200)}`);
+    const report = JSON.parse(text) as Report;
+    if (report.schemaVersion !== 1 || typeof report.status !== 'string') throw new Error('the downloaded file is not a fanout report');
+    return { text, report };
+  }
+
+  private async request<T extends z.ZodType>(method: string, path: string, schema: T, body = ''): Promise<z.output<T>> {
+    const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`);
+    const headers = signRequest(
+      { method, url, headers: body === '' ? {} : { 'content-type': 'application/json' }, body },
+      await this.options.credentials(),
+      { region: this.options.region, service: 'execute-api' },
+    );
+    delete headers.host;
+    const response = await this.fetch(url, { method, headers, ...(body === '' ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new ApiError(response.status, { error: 'not-json', message: `the API answered ${text.slice(0, 200)}` });
+    }
+    if (!response.ok) {
+      const error = errorResponseSchema.safeParse(parsed);
+      const fallback = { error: 'http', message: typeof (parsed as { message?: unknown }).message === 'string' ? (parsed as { message: string }).message : text.slice(0, 200) };
+      throw new ApiError(response.status, error.success ? error.data : fallback);
+    }
+    return schema.parse(parsed);
+  }
+}

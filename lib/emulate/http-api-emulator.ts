@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { matchRoute } from '../api/routes.js';
+
+/** What an HTTP API Lambda integration returns (payload format 2.0, structured). */
+const integrationResultSchema = z.object({
+  statusCode: z.number().int(),
+  headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+});
+
+export interface HttpApiEmulatorOptions {
+  /** Calls the api function with an event and resolves to its result (or rejects with its error). */
+  invokeApi: (event: unknown) => Promise<unknown>;
+  /**
+   * Like the deployed routes' AWS_IAM authoriser, refuse requests that carry no SigV4 signature.
+   * The signature itself is not checked: there are no IAM users here.
+   */
+  requireSignature?: boolean;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
+  response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+/**
+ * API Gateway's HTTP API on 127.0.0.1: routes as serverless.yml declares them (lib/api/routes.ts),
+ * the api function invoked with a payload-2.0 event, its structured result written back. An error
+ * thrown by the function answers 500, as API Gateway does.
+ */
+export class HttpApiEmulator {
+  private server: Server | undefined;
+
+  constructor(private readonly options: HttpApiEmulatorOptions) {}
+
+  async start(port = 0): Promise<string> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) reply(response, 500, JSON.stringify({ message: 'Internal Server Error', detail: String(error) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.server = server;
+    return this.url;
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error('the HTTP API emulator is not started');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
+    const match = matchRoute(method, url.pathname);
+    const body = await readBody(request);
+    if (!match) return reply(response, 404, JSON.stringify({ message: 'Not Found' }));
+    const authorization = request.headers.authorization ?? '';
+    if (this.options.requireSignature !== false && !authorization.startsWith('AWS4-HMAC-SHA256 ')) {
+      return reply(response, 403, JSON.stringify({ message: 'Forbidden' }));
+    }
+    const headers = Object.fromEntries(
+      Object.entries(request.headers)
+        .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+        .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
+    );
+    const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;
+    const now = Date.now();
+    const event = {
+      version: '2.0',
+      routeKey: match.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      ...(query ? { queryStringParameters: query } : {}),
+      ...(Object.keys(match.pathParameters).length > 0 ? { pathParameters: match.pathParameters } : {}),
+      ...(body !== '' ? { body } : {}),
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'emulated',
+        domainName: url.host,
+        domainPrefix: 'emulated',
+        http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        requestId: randomUUID(),
+        routeKey: match.routeKey,
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
+      },
+    };
+    let result: z.infer<typeof integrationResultSchema>;
+    try {
+      result = integrationResultSchema.parse(await this.options.invokeApi(event));
+    } catch {
+      return reply(response, 500, JSON.stringify({ message: 'Internal Server Error' }));
+    }
+    const resultHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+    const text = result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64').toString('utf8') : (result.body ?? '');
+    reply(response, result.statusCode, text, resultHeaders);
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

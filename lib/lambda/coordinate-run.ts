@@ -1,0 +1,86 @@
+import { settingsFromRunRequest } from '../api/run-request.js';
+import { InputError } from '../config/input-error.js';
+import { formatDuration } from '../config/duration.js';
+import { findQuotaShortfall, type LambdaQuotas } from '../coordinator/check-quotas.js';
+import { startRun } from '../coordinator/start-run.js';
+import { WORKER_TAIL_MS, peakWorkerConcurrency } from '../cost/worker-concurrency.js';
+import { planRun, type RunPlan } from '../plan/run-plan.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Invoker } from '../ports/invoker.js';
+import type { ResultStore, RunRecord } from '../ports/result-store.js';
+import type { CoordinatorEvent, CoordinatorResult } from './lambda-events.js';
+
+export interface CoordinateDeps {
+  blobs: BlobStore;
+  results: ResultStore;
+  invoker: Invoker;
+  readQuotas: () => Promise<LambdaQuotas>;
+}
+
+export interface CoordinateOptions {
+  barrierMs: number;
+  workerTimeoutMs: number;
+  stragglerGraceMs: number;
+}
+
+/** Left between a worker's planned end of work and its timeout, beyond the drain and the writes. */
+const TIMEOUT_MARGIN_MS = 15_000;
+
+/** When the watchdog finalises a run whose slices have not all arrived. */
+export function runDeadline(run: Pick<RunRecord, 'plannedEndAt'>, stragglerGraceMs: number): number {
+  return run.plannedEndAt + WORKER_TAIL_MS + stragglerGraceMs;
+}
+
+function sliceTooLong(plan: RunPlan, workerTimeoutMs: number): InputError | undefined {
+  const longest = Math.max(...plan.steps.flatMap((step) => step.slices.map((slice) => slice.durationMs)));
+  const overhead = plan.chainLeadMs + WORKER_TAIL_MS + TIMEOUT_MARGIN_MS;
+  if (longest + overhead <= workerTimeoutMs) return undefined;
+  return new InputError([
+    {
+      field: 'load.sliceDuration',
+      message:
+        `a slice of ${formatDuration(longest)} does not fit the worker's ${formatDuration(workerTimeoutMs)} timeout with its ` +
+        `${formatDuration(overhead)} of start lead, drain and writes; use at most ${formatDuration(workerTimeoutMs - overhead)}`,
+    },
+  ]);
+}
+
+/**
+ * The coordinator: plans the run from the request, refuses it when Lambda's concurrency cannot
+ * hold its busiest moment, then starts it through the core (plan stored, run item written, start
+ * barrier set, first slice fanned out) and sets the run's watchdog.
+ */
+export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDeps, options: CoordinateOptions): Promise<CoordinatorResult> {
+  let plan: RunPlan;
+  try {
+    plan = planRun(settingsFromRunRequest(event.scenario), { platform: 'aws', runId: event.runId });
+    const problem = sliceTooLong(plan, options.workerTimeoutMs);
+    if (problem) throw problem;
+  } catch (error) {
+    if (error instanceof InputError) return { outcome: 'bad-input', problems: error.problems };
+    throw error;
+  }
+
+  const peakConcurrentWorkers = peakWorkerConcurrency(plan, options.barrierMs);
+  const shortfall = findQuotaShortfall(peakConcurrentWorkers, await deps.readQuotas());
+  if (shortfall) return { outcome: 'quota', ...shortfall };
+  if (await deps.results.getRun(plan.runId)) return { outcome: 'exists', runId: plan.runId };
+
+  try {
+    const record = await startRun(plan, deps, { barrierMs: options.barrierMs });
+    return {
+      outcome: 'started',
+      runId: record.runId,
+      startAt: record.startAt,
+      plannedEndAt: record.plannedEndAt,
+      steps: record.steps,
+      totalSlices: record.totalSlices,
+      peakConcurrentWorkers,
+      warnings: plan.warnings,
+    };
+  } finally {
+    // Set even when the fan-out failed half-way: whatever started is then finalised, not left running.
+    const run = await deps.results.getRun(plan.runId);
+    if (run) await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: runDeadline(run, options.stragglerGraceMs) });
+  }
+}

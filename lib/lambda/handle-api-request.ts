@@ -1,0 +1,167 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { IntervalProgress } from '../adapters/aws/run-progress-store.js';
+import type { ErrorResponse, ReportLinkResponse, RunStatusResponse, StartRunResponse, StopResponse } from '../api/api-schemas.js';
+import { settingsFromRunRequest } from '../api/run-request.js';
+import type { RouteKey } from '../api/routes.js';
+import { InputError } from '../config/input-error.js';
+import { WORKER_TAIL_MS } from '../cost/worker-concurrency.js';
+import { newRunId } from '../plan/run-plan.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Invoker } from '../ports/invoker.js';
+import type { ResultStore, RunRecord } from '../ports/result-store.js';
+import { summarizePlan } from '../report/build-report.js';
+import { loadPlan } from '../worker/run-slice-task.js';
+import { runDeadline } from './coordinate-run.js';
+import { runIdSchema, type CoordinatorEvent, type CoordinatorResult } from './lambda-events.js';
+
+/** The parts of an API Gateway HTTP API (payload 2.0) event the API reads; the rest is ignored. */
+export const apiEventSchema = z.object({
+  routeKey: z.string(),
+  pathParameters: z.record(z.string(), z.string()).optional(),
+  queryStringParameters: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().default(false),
+});
+export type ApiEvent = z.infer<typeof apiEventSchema>;
+
+export interface ApiDeps {
+  blobs: BlobStore;
+  results: ResultStore;
+  invoker: Invoker;
+  progress: {
+    read(runId: string, intervals: number[]): Promise<IntervalProgress[]>;
+    slicesDone(runId: string): Promise<number>;
+  };
+  /** Runs the coordinator and waits for its answer. */
+  coordinate(event: CoordinatorEvent): Promise<CoordinatorResult>;
+  /** A short-lived download link for a key of the BlobStore. */
+  linkTo(key: string, expiresInS: number): Promise<string>;
+  stragglerGraceMs: number;
+}
+
+/**
+ * After a stop request, when the run is finalised: the workers' next stop-flag read (about a
+ * second, plus a second of read lag), their drain and their writes.
+ */
+export const STOP_SETTLE_MS = 2000 + WORKER_TAIL_MS;
+/** Intervals of live progress returned with a run's status. */
+const RECENT_INTERVALS = 6;
+const REPORT_LINK_S = 900;
+
+type ApiResult = APIGatewayProxyStructuredResultV2;
+
+function json(statusCode: number, body: object): ApiResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function problem(statusCode: number, body: ErrorResponse): ApiResult {
+  return json(statusCode, body);
+}
+
+function badInput(problems: InputError['problems']): ApiResult {
+  return problem(400, { error: 'bad-input', message: 'the request is not a valid run; nothing was started', problems });
+}
+
+const notFound = (runId: string) => problem(404, { error: 'not-found', message: `no run ${runId}` });
+
+/** The API function: POST /runs, GET /runs/{id}, POST /runs/{id}/stop, GET /runs/{id}/report. */
+export async function handleApiRequest(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+  const routeKey = event.routeKey as RouteKey;
+  if (routeKey === 'POST /runs') return startRunRoute(event, deps);
+  const runId = runIdSchema.safeParse(event.pathParameters?.id);
+  if (!runId.success) return badInput([{ field: 'id', message: 'expected a run id' }]);
+  const run = await deps.results.getRun(runId.data);
+  if (!run) return notFound(runId.data);
+  switch (routeKey) {
+    case 'GET /runs/{id}':
+      return json(200, await runStatus(run, deps));
+    case 'POST /runs/{id}/stop':
+      return stopRoute(run, deps);
+    case 'GET /runs/{id}/report':
+      return reportRoute(run, deps);
+    default:
+      return problem(404, { error: 'no-route', message: `no route ${event.routeKey}` });
+  }
+}
+
+function bodyOf(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === '') throw new InputError([{ field: 'body', message: 'required: a scenario (JSON)' }]);
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError([{ field: 'body', message: `not JSON: ${(error as Error).message}` }]);
+  }
+}
+
+async function startRunRoute(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
+  let scenario: unknown;
+  let runId: string;
+  try {
+    scenario = bodyOf(event);
+    // Validated here as well as in the coordinator, so that bad input costs no invocation.
+    settingsFromRunRequest(scenario);
+    const requested = event.queryStringParameters?.runId;
+    const parsedId = runIdSchema.safeParse(requested ?? newRunId());
+    if (!parsedId.success) throw new InputError([{ field: 'runId', message: 'expected letters, digits and dashes (at most 64)' }]);
+    runId = parsedId.data;
+  } catch (error) {
+    if (error instanceof InputError) return badInput(error.problems);
+    throw error;
+  }
+  const result = await deps.coordinate({ runId, scenario });
+  switch (result.outcome) {
+    case 'started': {
+      const { outcome: _, ...started } = result;
+      return json(201, started satisfies StartRunResponse);
+    }
+    case 'bad-input':
+      return badInput(result.problems);
+    case 'quota':
+      return problem(409, { error: 'quota', message: result.message, quota: result.quota, needed: result.needed, available: result.available });
+    case 'exists':
+      return problem(409, { error: 'exists', message: `run ${result.runId} exists already` });
+  }
+}
+
+async function runStatus(run: RunRecord, deps: ApiDeps): Promise<RunStatusResponse> {
+  const plan = await loadPlan(deps.blobs, run.runId).catch(() => undefined);
+  const intervalMs = plan?.timelineIntervalMs ?? 1000;
+  const latest = Math.floor((Math.min(Date.now(), run.plannedEndAt) - run.startAt) / intervalMs);
+  const wanted = Array.from({ length: RECENT_INTERVALS }, (_, back) => latest - back);
+  const [steps, slicesDone, recent] = await Promise.all([
+    deps.results.listSteps(run.runId),
+    deps.progress.slicesDone(run.runId),
+    deps.progress.read(run.runId, wanted),
+  ]);
+  // The watchdog's own backstop: should its invocation have been lost, a status read well past the
+  // deadline finalises the run with what has arrived.
+  if (run.status === 'running' && Date.now() > runDeadline(run, deps.stragglerGraceMs) + deps.stragglerGraceMs) {
+    await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: Date.now() });
+  }
+  return {
+    run,
+    plan: plan ? summarizePlan(plan) : null,
+    steps,
+    progress: { slicesDone, intervalMs, recent },
+  };
+}
+
+async function stopRoute(run: RunRecord, deps: ApiDeps): Promise<ApiResult> {
+  if (run.status !== 'running') {
+    return problem(409, { error: 'not-running', message: `run ${run.runId} has ended (${run.status})`, status: run.status });
+  }
+  await deps.results.requestStop(run.runId);
+  const finalizeAt = Date.now() + STOP_SETTLE_MS;
+  await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt });
+  return json(202, { runId: run.runId, status: 'stopping', finalizeAt } satisfies StopResponse);
+}
+
+async function reportRoute(run: RunRecord, deps: ApiDeps): Promise<ApiResult> {
+  if (!run.reportKey) {
+    return problem(409, { error: 'not-ready', message: `run ${run.runId} has no report yet (${run.status})`, status: run.status });
+  }
+  const url = await deps.linkTo(run.reportKey, REPORT_LINK_S);
+  return json(200, { runId: run.runId, status: run.status, url, expiresInS: REPORT_LINK_S } satisfies ReportLinkResponse);
+}

@@ -1,0 +1,118 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, type FanoutApiClient } from '../api/api-client.js';
+import type { RunStatusResponse } from '../api/api-schemas.js';
+import { scenarioDocumentOf } from '../api/scenario-document.js';
+import { InputError } from '../config/input-error.js';
+import type { RunSettings } from '../config/run-settings.js';
+import { estimateCost, type Architecture, type CostEstimate } from '../cost/estimate-cost.js';
+import { newRunId, planRun, type RunPlan } from '../plan/run-plan.js';
+import type { Report } from '../report/report-types.js';
+
+export interface AwsRunOptions {
+  settings: RunSettings;
+  api: FanoutApiClient;
+  /** report.json is written to `<outDir>/<runId>/report.json`. */
+  outDir: string;
+  workerMemoryMb: number;
+  architecture: Architecture;
+  /** Above this estimate (USD) the run needs a yes: `confirm`, or `yes` given up front. */
+  maxCostUsd: number;
+  yes: boolean;
+  /** Asks the person at the terminal; absent (not a terminal): the answer is no. */
+  confirm?: (question: string) => Promise<boolean>;
+  onPlan?: (plan: RunPlan, estimate: CostEstimate) => void;
+  onStarted?: (runId: string) => void;
+  onProgress?: (status: RunStatusResponse) => void;
+  log?: (message: string) => void;
+  /** Aborting it asks the stack to stop the run; the report still comes (status aborted). */
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** The barrier the deployed coordinator sets, for the estimate (its default). */
+  barrierMs?: number;
+}
+
+export interface AwsRunResult {
+  report: Report;
+  reportPath: string;
+  runId: string;
+}
+
+/** How long after the planned end the CLI waits for the stack's watchdog before giving up itself. */
+const CLIENT_PATIENCE_MS = 10 * 60_000;
+
+/**
+ * `fanout run --platform aws`: plans locally to show the plan and its cost, asks above the cost
+ * limit, starts the run through the API (the stack re-plans the same settings under the same id),
+ * follows it from the runs table, and downloads report.json when the stack has finalised it.
+ */
+export async function runAws(options: AwsRunOptions): Promise<AwsRunResult> {
+  const log = options.log ?? (() => {});
+  const runId = newRunId();
+  const plan = planRun(options.settings, { platform: 'aws', runId });
+  const estimate = estimateCost(plan, {
+    workerMemoryMb: options.workerMemoryMb,
+    architecture: options.architecture,
+    barrierMs: options.barrierMs ?? 10_000,
+  });
+  options.onPlan?.(plan, estimate);
+  if (estimate.totalUsd > options.maxCostUsd && !options.yes) {
+    const question = `the estimate ($${estimate.totalUsd.toFixed(2)}) is above --max-cost ($${options.maxCostUsd.toFixed(2)}); start the run?`;
+    const agreed = options.confirm ? await options.confirm(question) : false;
+    if (!agreed) {
+      throw new InputError([
+        { field: '--max-cost', message: `estimated $${estimate.totalUsd.toFixed(2)} is above $${options.maxCostUsd.toFixed(2)}; raise --max-cost or pass --yes` },
+      ]);
+    }
+  }
+
+  try {
+    await options.api.startRun(scenarioDocumentOf(options.settings), runId);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400 && error.body.problems) throw new InputError(error.body.problems);
+    throw error;
+  }
+  options.onStarted?.(runId);
+
+  let stopSent = false;
+  const stop = async () => {
+    if (stopSent) return;
+    stopSent = true;
+    try {
+      await options.api.stopRun(runId);
+      log(`stop requested: workers end within about 2 s; the report follows`);
+    } catch (error) {
+      log(`the stop request failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const onAbort = () => void stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let status = await options.api.getRun(runId);
+    const giveUpAt = status.run.plannedEndAt + CLIENT_PATIENCE_MS;
+    while (status.run.status === 'running') {
+      options.onProgress?.(status);
+      if (Date.now() > giveUpAt) {
+        throw new Error(`run ${runId} is still not finalised ${CLIENT_PATIENCE_MS / 60_000} minutes after its planned end; see fanout status ${runId}`);
+      }
+      await sleep(options.pollMs ?? 2000);
+      status = await options.api.getRun(runId);
+    }
+    options.onProgress?.(status);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  return downloadReport(options.api, runId, options.outDir);
+}
+
+/** Downloads a finalised run's report.json to `<outDir>/<runId>/report.json`. */
+export async function downloadReport(api: FanoutApiClient, runId: string, outDir: string): Promise<AwsRunResult> {
+  const link = await api.reportLink(runId);
+  const { text, report } = await api.downloadReport(link.url);
+  const runDir = join(resolve(outDir), runId);
+  await mkdir(runDir, { recursive: true });
+  const reportPath = join(runDir, 'report.json');
+  await writeFile(reportPath, text);
+  return { report, reportPath, runId };
+}
