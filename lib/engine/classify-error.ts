@@ -11,6 +11,10 @@ const BY_CODE: Record<string, ErrorType> = {
   EPIPE: 'connection_reset',
   UND_ERR_SOCKET: 'connection_reset',
   UND_ERR_CLOSED: 'connection_reset',
+  // The engine's own connection (connection-errors.ts).
+  FANOUT_RESPONSE_TIMEOUT: 'timeout',
+  FANOUT_CONNECT_TIMEOUT: 'timeout',
+  FANOUT_SOCKET_CLOSED: 'connection_reset',
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   EAI_FAIL: 'dns',

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Client } from 'undici';
 import type { RunSettings } from '../config/run-settings.js';
+import { endpointFor, HttpConnection, type Endpoint, type ResponseHandler } from './http-connection.js';
 import { RequestMix } from './request-mix.js';
 import { SliceRecorder } from './slice-recorder.js';
 import type { TimelineInterval } from './slice-result.js';
@@ -36,10 +36,11 @@ export abstract class LoadSession {
   /** Set when the drain gave up: responses after it are not recorded. */
   abandoned = false;
   inFlight = 0;
-  protected readonly origin: string;
-  private readonly clients = new Set<Client>();
+  private readonly endpoint: Endpoint;
+  private readonly httpConnections: HttpConnection[] = [];
   private endTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  private timeoutSweep: NodeJS.Timeout | undefined;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   private draining = false;
@@ -47,26 +48,25 @@ export abstract class LoadSession {
 
   constructor(protected readonly spec: SliceLoadSpec) {
     const url = new URL(spec.settings.target);
-    this.origin = url.origin;
+    const idle = Math.max(10_000, 2 * spec.settings.thinkTime.maxMs);
+    this.endpoint = endpointFor(url, spec.settings.timeoutMs, idle);
     this.mix = new RequestMix(spec.settings.requests, url.host);
     this.recorder = new SliceRecorder(epochToPerf(spec.runStartAt), spec.timelineIntervalMs, spec.onIntervalClosed);
     this.endPerf = epochToPerf(spec.plannedEnd);
   }
 
-  /** One keep-alive connection, as a browser or a Locust user holds. */
-  protected newClient(): Client {
-    const timeout = this.spec.settings.timeoutMs;
-    const idle = Math.max(10_000, 2 * this.spec.settings.thinkTime.maxMs);
-    const client = new Client(this.origin, {
-      pipelining: 1,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      connectTimeout: timeout,
-      keepAliveTimeout: idle,
-      keepAliveMaxTimeout: idle,
-    });
-    this.clients.add(client);
-    return client;
+  /** One keep-alive connection, as a browser or a Locust user holds; `handler` hears how each request ends. */
+  protected newConnection(handler: ResponseHandler): HttpConnection {
+    const connection = new HttpConnection(this.endpoint, handler);
+    this.httpConnections.push(connection);
+    return connection;
+  }
+
+  /** Fails requests that waited longer than the timeout: one sweep for all connections, no timer per request. */
+  private sweepTimeouts(): void {
+    const now = performance.now();
+    const connections = this.httpConnections;
+    for (let index = 0; index < connections.length; index++) connections[index]!.checkTimeout(now);
   }
 
   protected abstract begin(now: number): void;
@@ -83,11 +83,13 @@ export abstract class LoadSession {
       const now = performance.now();
       this.endTimer = setTimeout(() => this.finish(), Math.max(0, this.endPerf - now));
       this.tickTimer = setInterval(() => this.recorder.tick(performance.now()), 250);
+      const sweepMs = Math.min(250, Math.max(5, this.spec.settings.timeoutMs / 8));
+      this.timeoutSweep = setInterval(() => this.sweepTimeouts(), sweepMs);
       this.begin(now);
     }
     await this.done;
     this.spec.signal?.removeEventListener('abort', onAbort);
-    await Promise.allSettled([...this.clients].map((client) => client.destroy()));
+    for (const connection of this.httpConnections) connection.destroy();
   }
 
   /** Stops sending, lets the requests in flight finish (up to MAX_DRAIN_MS), then settles. */
@@ -116,6 +118,7 @@ export abstract class LoadSession {
     if (!this.draining) return;
     this.draining = false;
     clearInterval(this.tickTimer);
+    clearInterval(this.timeoutSweep);
     this.recorder.tick(performance.now());
     this.resolveDone();
   }

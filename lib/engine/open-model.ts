@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Client, Dispatcher } from 'undici';
+import type { HttpConnection, ResponseHandler } from './http-connection.js';
 import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 import { LATE_SEND_MS } from './slice-result.js';
@@ -19,49 +19,36 @@ export interface OpenModelSpec extends SliceLoadSpec {
   phaseMs: number;
 }
 
-class Connection implements Dispatcher.DispatchHandler {
+/** One connection of the open model's pool, and the handler of its responses. */
+class Connection implements ResponseHandler {
   private request!: PreparedRequest;
   private intended = 0;
   private sentAt = 0;
-  private status = 0;
+  private readonly connection: HttpConnection;
+  private readonly releaseSelf = () => this.session.release(this);
 
-  constructor(
-    private readonly session: OpenModelSession,
-    private readonly client: Client,
-  ) {}
+  constructor(private readonly session: OpenModelSession) {
+    this.connection = session.connectionFor(this);
+  }
 
   send(request: PreparedRequest, intended: number, now: number): void {
     this.request = request;
     this.intended = intended;
-    this.status = 0;
     this.sentAt = now;
-    this.client.dispatch(request.options, this);
+    this.connection.send(request, now);
   }
 
-  onConnect(): void {}
-
-  onHeaders(statusCode: number): boolean {
-    this.status = statusCode;
-    return true;
-  }
-
-  onData(): boolean {
-    return true;
-  }
-
-  onComplete(): void {
-    const now = performance.now();
+  onResponse(status: number, now: number): void {
     if (!this.session.abandoned) {
-      this.session.recorder.recordResponse(this.request, this.status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
+      this.session.recorder.recordResponse(this.request, status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
     }
     this.session.release(this);
   }
 
-  onError(error: Error): void {
-    const now = performance.now();
+  onFailure(error: Error, now: number): void {
     if (!this.session.abandoned) this.session.recorder.recordFailure(this.request, error, now);
-    // Released in the next turn: undici may report an error from inside dispatch().
-    setImmediate(() => this.session.release(this));
+    // Released in the next turn: a refused connection fails at once, and the backlog would spin on it.
+    setImmediate(this.releaseSelf);
   }
 }
 
@@ -116,7 +103,11 @@ export class OpenModelSession extends LoadSession {
     if (connection) return connection;
     if (this.connections >= this.openSpec.maxInFlight) return undefined;
     this.connections++;
-    return new Connection(this, this.newClient());
+    return new Connection(this);
+  }
+
+  connectionFor(connection: Connection): HttpConnection {
+    return this.newConnection(connection);
   }
 
   private dispatch(connection: Connection, intended: number, now: number): void {

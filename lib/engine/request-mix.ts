@@ -1,9 +1,9 @@
-import type { Dispatcher } from 'undici';
 import type { NamedRequest } from '../config/run-settings.js';
 import { createHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { encodeRequest } from './request-wire.js';
 
 /**
- * The scenario's requests, prepared once per slice: dispatch options built ahead, per-name counters
+ * The scenario's requests, prepared once per slice: the bytes to send built ahead, per-name counters
  * held on the request itself so that recording a response needs no lookup.
  */
 /** Counters of one request name (requests sharing a name share them). */
@@ -15,7 +15,10 @@ export class RequestNameStats {
 }
 
 export class PreparedRequest {
-  readonly options: Dispatcher.DispatchOptions;
+  /** The request exactly as it is written to the connection, every time. */
+  readonly wire: Buffer;
+  /** A HEAD response has no body whatever its headers say. */
+  readonly isHead: boolean;
   readonly expectedStatus: ReadonlySet<number> | undefined;
 
   constructor(
@@ -23,16 +26,16 @@ export class PreparedRequest {
     host: string,
     readonly stats: RequestNameStats,
   ) {
-    const headers: Record<string, string> = { host, ...spec.headers };
+    const headers: Record<string, string> = { ...spec.headers };
     let body: Buffer | undefined;
     if (spec.json !== undefined) {
       body = Buffer.from(JSON.stringify(spec.json));
-      headers['content-type'] ??= 'application/json';
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     } else if (spec.body !== undefined) {
       body = Buffer.from(spec.body);
     }
-    if (body) headers['content-length'] = String(body.length);
-    this.options = { path: spec.path, method: spec.method, headers, body };
+    this.wire = encodeRequest({ method: spec.method, path: spec.path, headers, body }, host);
+    this.isHead = spec.method === 'HEAD';
     this.expectedStatus = spec.expect ? new Set(spec.expect.status) : undefined;
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface TestTargetOptions {
   /** Fixed delay before each response. */
@@ -23,6 +24,20 @@ export interface TestTarget {
   /** Responses fully written. */
   answered(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Node's timers run on the loop's cached clock and can fire up to a millisecond early; a target
+ * that promises a delay waits out the rest, so that it never answers sooner than it says.
+ */
+function delayAtLeast(delayMs: number, then: () => void): void {
+  const due = performance.now() + delayMs;
+  // The last stretch in turns of the loop (a second timer would add a whole millisecond).
+  const check = () => {
+    if (performance.now() >= due) then();
+    else setImmediate(check);
+  };
+  setTimeout(check, Math.max(0, delayMs - 1));
 }
 
 /** An HTTP server on 127.0.0.1 that counts what it receives: the ground truth tests compare reports with. */
@@ -58,7 +73,7 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
     };
     const serve = () => {
       if (options.slots !== undefined) busy++;
-      if (options.delayMs) setTimeout(finish, options.delayMs);
+      if (options.delayMs) delayAtLeast(options.delayMs, finish);
       else finish();
     };
     if (options.slots !== undefined && busy >= options.slots) queue.push(serve);
