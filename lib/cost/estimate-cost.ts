@@ -99,7 +99,11 @@ export function estimateCost(plan: RunPlan, options: CostOptions): CostEstimate 
   };
 }
 
-const usd = (value: number) => (value >= 0.1 ? `$${value.toFixed(2)}` : value >= 0.001 ? `$${value.toFixed(3)}` : `$${value.toFixed(4)}`);
+const usd = (value: number) => {
+  if (value >= 0.1) return `$${value.toFixed(2)}`;
+  if (value >= 0.001) return `$${value.toFixed(3)}`;
+  return value >= 0.0001 ? `$${value.toFixed(4)}` : '<$0.0001';
+};
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 
 export function formatCostEstimate(estimate: CostEstimate): string {

@@ -12,8 +12,6 @@ export interface EmulatedStackOptions {
   watchPollMs?: number;
   unreservedConcurrency?: number;
   workerReservedConcurrency?: number;
-  /** Fault injection: `Event` invocations for which this is true are accepted and never run. */
-  dropEvent?: (functionName: string, payload: unknown) => boolean;
   /** Fixed ports (0: any free port). */
   ports?: { api?: number; lambda?: number };
   log?: (message: string) => void;
@@ -69,7 +67,6 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     functions: keys.map((key, index) => ({ name: functions[key], handler: handlers[index]!, timeoutS: FUNCTIONS[key].timeoutS })),
     unreservedConcurrency: options.unreservedConcurrency,
     reservedConcurrency: options.workerReservedConcurrency === undefined ? {} : { [functions.worker]: options.workerReservedConcurrency },
-    dropEvent: options.dropEvent,
     log: options.log,
   });
   let api: HttpApiEmulator | undefined;

@@ -31,6 +31,16 @@ export interface InvocationRecord {
   error?: string;
   /** Accepted (202) but never run: a lost or crashed invocation, injected by a test. */
   dropped?: boolean;
+  /** A second delivery of the same event (Lambda delivers async events at least once). */
+  duplicate?: boolean;
+}
+
+/** Faults a test can inject into `Event` invocations, as Lambda's own delivery can have them. */
+export interface InvocationFaults {
+  /** Accept the event (202) and never run it: a lost or crashed invocation. */
+  dropEvent?: (functionName: string, payload: unknown) => boolean;
+  /** Run the event twice at once: an at-least-once delivery. */
+  duplicateEvent?: (functionName: string, payload: unknown) => boolean;
 }
 
 export interface LambdaEmulatorOptions {
@@ -39,8 +49,7 @@ export interface LambdaEmulatorOptions {
   unreservedConcurrency?: number;
   /** Reserved concurrency per function name, as GetFunctionConcurrency answers. */
   reservedConcurrency?: Record<string, number>;
-  /** Fault injection: an `Event` invocation for which this is true is accepted and never run. */
-  dropEvent?: (functionName: string, payload: unknown) => boolean;
+  faults?: InvocationFaults;
   log?: (message: string) => void;
 }
 
@@ -86,8 +95,11 @@ export class LambdaEmulator {
   private readonly reserved: Map<string, number>;
   private server: Server | undefined;
   unreservedConcurrency: number;
+  /** Changeable between runs of one emulator. */
+  faults: InvocationFaults;
 
   constructor(private readonly options: LambdaEmulatorOptions) {
+    this.faults = { ...options.faults };
     this.functions = new Map(options.functions.map((fn) => [fn.name, fn]));
     this.reserved = new Map(Object.entries(options.reservedConcurrency ?? {}));
     this.unreservedConcurrency = options.unreservedConcurrency ?? 1000;
@@ -160,11 +172,12 @@ export class LambdaEmulator {
     }
     if (type === 'Event') {
       response.writeHead(202, { 'content-length': '0' }).end();
-      if (this.options.dropEvent?.(name, payload)) {
+      if (this.faults.dropEvent?.(name, payload)) {
         this.invocations.push({ id: randomUUID(), functionName: name, type: 'Event', payload, startedAt: Date.now(), dropped: true });
         return;
       }
       this.track(this.invoke(fn, 'Event', payload).then(() => undefined));
+      if (this.faults.duplicateEvent?.(name, payload)) this.track(this.invoke(fn, 'Event', payload, true).then(() => undefined));
       return;
     }
     if (type !== 'RequestResponse') return sendError(response, 400, 'InvalidParameterValueException', `unknown invocation type ${type}`);
@@ -177,9 +190,9 @@ export class LambdaEmulator {
   }
 
   /** Runs a function's handler here, as Lambda would for one invocation, and records it. */
-  async invoke(fn: EmulatedFunction, type: InvocationType, payload: unknown): Promise<InvocationRecord> {
+  async invoke(fn: EmulatedFunction, type: InvocationType, payload: unknown, duplicate = false): Promise<InvocationRecord> {
     const startedAt = Date.now();
-    const record: InvocationRecord = { id: randomUUID(), functionName: fn.name, type, payload, startedAt };
+    const record: InvocationRecord = { id: randomUUID(), functionName: fn.name, type, payload, startedAt, ...(duplicate ? { duplicate } : {}) };
     this.invocations.push(record);
     const context: EmulatedContext = {
       functionName: fn.name,

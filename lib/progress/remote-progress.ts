@@ -18,8 +18,9 @@ export function remoteProgressLine(status: RunStatusResponse, now = Date.now()):
     const stepDurationMs = plan && plan.steps.length > 0 ? (plan.totalDurationS * 1000) / plan.steps.length : totalMs;
     const stepIndex = Math.min(run.steps - 1, Math.floor(elapsed / stepDurationMs));
     parts.push(`step ${stepIndex + 1}/${run.steps}`);
+    // Workers add an interval when it closes; the one before the newest closed one has them all.
     const current = Math.floor((now - run.startAt) / progress.intervalMs);
-    const point = [...progress.recent].reverse().find((interval) => interval.interval < current);
+    const point = [...progress.recent].reverse().find((interval) => interval.interval < current - 1);
     if (point) {
       const seconds = progress.intervalMs / 1000;
       parts.push(run.model === 'closed' ? `${count(point.users)} users` : `${count(point.users)} in flight`);
