@@ -6,11 +6,14 @@ import { formatCostEstimate } from '../lib/cost/estimate-cost.js';
 import { formatPlan } from '../lib/plan/format-plan.js';
 import { remoteProgressLine } from '../lib/progress/remote-progress.js';
 import { formatSummary } from '../lib/report/console-summary.js';
+import { openInBrowser } from '../lib/report/open-in-browser.js';
+import { readLocalReportArgument, writeReportHtml } from '../lib/report/report-file.js';
 import type { Report } from '../lib/report/report-types.js';
 import { connectAws, type AwsFlags } from '../lib/run/aws-connection.js';
 import { runAws } from '../lib/run/run-aws.js';
 import { runLocal } from '../lib/run/run-local.js';
 import { fetchReport, runStatusText, stopRunText, type RunLocation } from '../lib/run/run-lookup.js';
+import { serveUi, type UiFlags } from '../lib/ui/serve-ui.js';
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad input (nothing started), 99 a threshold failed (as k6). */
 export const EXIT_FAILED = 1;
@@ -207,11 +210,11 @@ function buildProgram(): Command {
       process.exitCode = await runCommand(scenario, options);
     });
 
-  const lookup = (name: string, description: string) =>
+  const lookup = (name: string, description: string, argument = 'the run id (printed when the run starts)') =>
     program
       .command(name)
       .description(description)
-      .argument('<id>', 'the run id (printed when the run starts)')
+      .argument('<id>', argument)
       .addOption(new Option('--platform <platform>', 'where the run is').choices(['local', 'aws']).default('local'))
       .option('--api <url>', 'the stack\'s HTTP API URL (implies --platform aws)')
       .option('--stack <name>', 'the CloudFormation stack (implies --platform aws; default fanout-dev)')
@@ -229,12 +232,40 @@ function buildProgram(): Command {
       process.stdout.write(`${await stopRunText(await locate(options), runId)}\n`);
     },
   );
-  lookup('report', 'Print a finished run\'s summary (on aws: download its report.json to <out>/<id>/report.json)')
+  lookup(
+    'report',
+    'Print a finished run\'s summary and write its report.html beside report.json (on aws: download report.json to <out>/<id>/ first)',
+    'the run id, or (on this machine) a report.json file or a run\'s folder',
+  )
     .option('--json', 'print the report JSON instead of the summary')
-    .action(async (runId: string, options: LookupOptions) => {
-      const { report, reportPath } = await fetchReport(await locate(options), runId);
+    .option('--open', 'open report.html in the default browser (where there is none, its path is printed)')
+    .action(async (runId: string, options: LookupOptions & { open?: boolean }) => {
+      const local = platformOf(options) === 'local' ? await readLocalReportArgument(runId) : undefined;
+      const { report, reportPath } = local ?? (await fetchReport(await locate(options), runId));
       printReport(report, reportPath, options.json);
+      const htmlPath = await writeReportHtml(reportPath, report);
+      process.stderr.write(`report.html: ${htmlPath}\n`);
+      if (options.open && !(await openInBrowser(htmlPath))) process.stderr.write(`no program to open it was found: open ${htmlPath} in a browser\n`);
       process.exitCode = exitCodeOf(report);
+    });
+
+  program
+    .command('ui')
+    .description('Serve the web UI: start runs, watch them live (RPS, response times, users, errors), stop them, read past reports')
+    .option('--port <n>', 'port to listen on', '8089')
+    .option('--host <address>', 'address to listen on (the default, 127.0.0.1, lets only this machine in)', '127.0.0.1')
+    .option('-o, --out <dir>', 'where runs are written and read', './fanout-runs')
+    .option('--api <url>', 'aws: the stack\'s HTTP API URL, to start runs on AWS from the UI too')
+    .option('--stack <name>', 'aws: the CloudFormation stack to read the API URL from')
+    .option('--region <region>', 'aws: the stack\'s region')
+    .option('--max-cost <usd>', 'aws: runs estimated above this many US dollars need the form\'s yes', '1')
+    .action(async (options: UiFlags) => {
+      const server = await serveUi(options, (message) => process.stderr.write(`${message}\n`));
+      process.stdout.write(`fanout ui: ${server.url} (Ctrl-C to quit)\n`);
+      const stop = stopOnSignal('closing: a run still going is stopped first');
+      await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+      stop.dispose();
+      await server.close();
     });
   return program;
 }

@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
 import { sliceResultSchema, type SliceResult } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
-import { reportKey, stepPrefix } from '../plan/slice-task.js';
+import { reportHtmlKey, reportKey, stepPrefix } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ResultStore, StepRecord } from '../ports/result-store.js';
 import { buildReport, stepReport } from '../report/build-report.js';
+import { renderReportHtml } from '../report/html-report.js';
 import type { Report } from '../report/report-types.js';
 import { loadPlan } from '../worker/run-slice-task.js';
 import { MergedStats } from './merged-stats.js';
@@ -100,8 +101,17 @@ export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<
   const totals = new MergedStats();
   for (const stats of stepStats) totals.absorb(stats);
   const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings });
+  // report.html is a convenience beside the data: a missing page bundle (a Lambda packaged without
+  // dist/web) costs the page, never the report, and the report says so.
+  let html: string | undefined;
+  try {
+    html = renderReportHtml(report);
+  } catch (error) {
+    report.warnings.push(`report.html was not written: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const key = reportKey(runId);
   await deps.blobs.put(key, JSON.stringify(report, null, 2), 'application/json');
+  if (html !== undefined) await deps.blobs.put(reportHtmlKey(runId), html, 'text/html; charset=utf-8');
   await deps.results.updateRun(runId, { status: report.status, endedAt: Date.now(), reportKey: key });
   return report;
 }

@@ -4,6 +4,7 @@ import { sliceWindow, type SliceTask } from '../plan/slice-task.js';
 import { ClosedModelSession, userStartOffsets } from './closed-model.js';
 import type { LoadSession, SliceLoadSpec } from './load-session.js';
 import { OpenModelSession } from './open-model.js';
+import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
 import { SaturationMonitor } from './saturation.js';
 import { encodeRequestStats } from './slice-recorder.js';
 import type { SliceResult, TimelineInterval } from './slice-result.js';
@@ -11,31 +12,43 @@ import type { SliceResult, TimelineInterval } from './slice-result.js';
 export interface RunSliceOptions {
   signal?: AbortSignal;
   onIntervalClosed?: (interval: TimelineInterval) => void;
+  /** Live tables (the local web UI): the slice's totals by request name and error type as each interval closes. */
+  onRunningTotals?: (totals: SliceRunningTotals) => void;
 }
 
 /** This worker's share of the step, as the load models take it. */
 function sessionFor(plan: RunPlan, task: SliceTask, options: RunSliceOptions): { session: LoadSession; plannedLevel: number } {
   const { step, slice, plannedStart, plannedEnd } = sliceWindow(plan, task);
   const settings = plan.settings;
+  const { onIntervalClosed, onRunningTotals } = options;
+  let session: LoadSession | undefined;
   const base: SliceLoadSpec = {
     settings,
     runStartAt: task.startAt,
     timelineIntervalMs: plan.timelineIntervalMs,
     plannedStart,
     plannedEnd,
-    onIntervalClosed: options.onIntervalClosed,
+    // The session exists by the time an interval closes: it is assigned right after construction.
+    onIntervalClosed: onRunningTotals
+      ? (interval) => {
+          onIntervalClosed?.(interval);
+          if (session) onRunningTotals(runningTotalsOf(session));
+        }
+      : onIntervalClosed,
     signal: options.signal,
   };
   if (settings.model === 'closed') {
     const fromUsers = shareOf(step.previousLevel, step.workers, task.worker);
     const toUsers = shareOf(step.level, step.workers, task.worker);
     const offsets = userStartOffsets(Math.min(fromUsers, toUsers), toUsers, settings.spawnRate / step.workers, slice.startOffsetMs);
-    return { session: new ClosedModelSession({ ...base, userStartOffsetsMs: offsets }), plannedLevel: toUsers };
+    session = new ClosedModelSession({ ...base, userStartOffsetsMs: offsets });
+    return { session, plannedLevel: toUsers };
   }
   const rate = step.level / step.workers;
   const maxInFlight = settings.maxInFlight === undefined ? MAX_USERS_PER_WORKER : Math.max(1, Math.ceil(settings.maxInFlight / step.workers));
   const phaseMs = (task.worker / step.workers) * (1000 / rate);
-  return { session: new OpenModelSession({ ...base, rate, maxInFlight, phaseMs }), plannedLevel: rate };
+  session = new OpenModelSession({ ...base, rate, maxInFlight, phaseMs });
+  return { session, plannedLevel: rate };
 }
 
 /** Generates one slice of load (the caller has waited for its start) and returns what it measured. */

@@ -31,6 +31,11 @@ export function reportKey(runId: string): string {
   return `${runId}/report.json`;
 }
 
+/** The self-contained HTML rendering of report.json, beside it. */
+export function reportHtmlKey(runId: string): string {
+  return `${runId}/report.html`;
+}
+
 export interface SliceWindow {
   step: PlannedStep;
   slice: PlannedSlice;

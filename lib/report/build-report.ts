@@ -1,5 +1,5 @@
 import { summarize } from '../histogram/latency-histogram.js';
-import type { MergedStats } from '../aggregate/merged-stats.js';
+import type { MergedStats, TimelinePoint } from '../aggregate/merged-stats.js';
 import { expectedSlices, type PlannedStep, type RunPlan } from '../plan/run-plan.js';
 import { holds, measure, parseCriteria } from '../slo/criterion.js';
 import type {
@@ -81,22 +81,23 @@ export function stepReport(plan: RunPlan, planned: PlannedStep, stats: MergedSta
   };
 }
 
+/** One merged timeline interval as the report (and the live web UI) shows it. */
+export function timelineEntry(index: number, point: TimelinePoint, intervalMs: number): TimelineEntry {
+  const seconds = intervalMs / 1000;
+  const latency = summarize(point.latency);
+  return {
+    t: index * seconds,
+    users: Math.max(0, ...point.usersByStep.values()),
+    rps: round(point.requests / seconds),
+    errors: point.errors,
+    p50: latency.p50,
+    p95: latency.p95,
+    p99: latency.p99,
+  };
+}
+
 function timeline(plan: RunPlan, stats: MergedStats): TimelineEntry[] {
-  const seconds = plan.timelineIntervalMs / 1000;
-  return [...stats.timeline.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, point]) => {
-      const latency = summarize(point.latency);
-      return {
-        t: index * seconds,
-        users: Math.max(0, ...point.usersByStep.values()),
-        rps: round(point.requests / seconds),
-        errors: point.errors,
-        p50: latency.p50,
-        p95: latency.p95,
-        p99: latency.p99,
-      };
-    });
+  return [...stats.timeline.entries()].sort(([a], [b]) => a - b).map(([index, point]) => timelineEntry(index, point, plan.timelineIntervalMs));
 }
 
 function evaluate(expression: string, stats: Parameters<typeof holds>[1]): CriterionResult {

@@ -71,6 +71,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
       if (request.step !== undefined) await aggregateStep(deps, request.runId, request.step);
     },
     onInterval: (task, interval) => progress.addInterval(task.step, interval),
+    onRunningTotals: (task, totals) => progress.setRunningTotals(task, totals),
     log,
   });
 

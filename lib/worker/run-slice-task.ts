@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
+import type { SliceRunningTotals } from '../engine/running-totals.js';
 import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
 import { expectedSlices, type RunPlan } from '../plan/run-plan.js';
 import { planKey, sliceKey, sliceWindow, successorsOf, type SliceTask } from '../plan/slice-task.js';
@@ -13,6 +14,8 @@ export interface WorkerDeps {
   invoker: Invoker;
   /** Live progress: each timeline interval as it closes. */
   onIntervalClosed?: (task: SliceTask, interval: TimelineInterval) => void;
+  /** Live tables: the slice's totals by request name and error type, as intervals close and at its end. */
+  onRunningTotals?: (task: SliceTask, totals: SliceRunningTotals) => void;
   log?: (message: string) => void;
   /** How often the stop flag is read; about a second, so that a stop ends every worker within ~2 s. */
   stopPollMs?: number;
@@ -76,7 +79,9 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const result = await runSlice(plan, task, {
       signal: stop.signal,
       onIntervalClosed: deps.onIntervalClosed && ((interval) => deps.onIntervalClosed!(task, interval)),
+      onRunningTotals: deps.onRunningTotals && ((totals) => deps.onRunningTotals!(task, totals)),
     });
+    deps.onRunningTotals?.(task, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples });
     if (result.stopped) clearTimeout(chainTimer);
     if (result.saturation.saturated) {
       log(

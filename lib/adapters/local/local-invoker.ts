@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask } from '../../plan/slice-task.js';
 import type { AggregateRequest, Invoker } from '../../ports/invoker.js';
@@ -11,6 +12,7 @@ export interface LocalInvokerOptions {
   /** Where an aggregator invocation runs on one machine: in this process. */
   onAggregate: (request: AggregateRequest) => Promise<void>;
   onInterval?: (task: SliceTask, interval: TimelineInterval) => void;
+  onRunningTotals?: (task: SliceTask, totals: SliceRunningTotals) => void;
   log?: (message: string) => void;
 }
 
@@ -64,6 +66,9 @@ export class LocalInvoker implements Invoker {
         break;
       case 'interval':
         this.options.onInterval?.(message.task, message.interval);
+        break;
+      case 'totals':
+        this.options.onRunningTotals?.(message.task, message.totals);
         break;
       case 'log':
         this.options.log?.(message.message);

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask } from '../../plan/slice-task.js';
 import type { Invoker } from '../../ports/invoker.js';
@@ -24,6 +25,7 @@ const deps = {
   results: new LocalResultStore(root),
   invoker,
   onIntervalClosed: (task: SliceTask, interval: TimelineInterval) => post({ type: 'interval', task, interval }),
+  onRunningTotals: (task: SliceTask, totals: SliceRunningTotals) => post({ type: 'totals', task, totals }),
   log: (message: string) => post({ type: 'log', message }),
 };
 

@@ -1,3 +1,4 @@
+import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask } from '../../plan/slice-task.js';
 import type { AggregateRequest } from '../../ports/invoker.js';
@@ -10,6 +11,7 @@ export type FromSliceThread =
   | { type: 'invoke'; task: SliceTask }
   | { type: 'aggregate'; request: AggregateRequest }
   | { type: 'interval'; task: SliceTask; interval: TimelineInterval }
+  | { type: 'totals'; task: SliceTask; totals: SliceRunningTotals }
   | { type: 'log'; message: string }
   | { type: 'done'; task: SliceTask; ran: boolean; error?: string };
 

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { InputError, problemsFromZod } from '../config/input-error.js';
+import { connectAws, type AwsFlags } from '../run/aws-connection.js';
+import { awsUiPlatform } from './aws-ui-run.js';
+import { startUiServer, type UiServer } from './ui-server.js';
+
+/** `fanout ui`'s flags as commander hands them over. */
+export interface UiFlags extends AwsFlags {
+  port: string;
+  host: string;
+  out: string;
+  maxCost: string;
+}
+
+const FLAG_NAMES: Record<string, string> = { port: '--port', host: '--host', maxCost: '--max-cost' };
+
+const uiFlagsSchema = z.object({
+  port: z.coerce.number().int('expected a port number').min(0, 'expected a port number (0-65535)').max(65535, 'expected a port number (0-65535)'),
+  host: z.string().min(1, 'expected an address such as 127.0.0.1'),
+  maxCost: z
+    .string()
+    .transform((text) => Number(text.replace(/^\$/, '')))
+    .pipe(z.number({ message: 'expected US dollars such as 5 or 0.50' }).min(0, 'expected US dollars such as 5 or 0.50')),
+});
+
+/**
+ * Starts the UI server for `fanout ui`: runs on this machine always, on AWS when given a stack
+ * (--api URL or --stack NAME, as `fanout run --platform aws` takes them).
+ */
+export async function serveUi(flags: UiFlags, log: (message: string) => void): Promise<UiServer> {
+  const parsed = uiFlagsSchema.safeParse(flags);
+  if (!parsed.success) throw new InputError(problemsFromZod(parsed.error, (path) => FLAG_NAMES[path] ?? path));
+  const { port, host, maxCost } = parsed.data;
+  let aws;
+  if (flags.api !== undefined || flags.stack !== undefined) {
+    const connection = await connectAws(flags);
+    aws = awsUiPlatform({
+      api: connection.client,
+      apiUrl: connection.apiUrl,
+      outDir: flags.out,
+      workerMemoryMb: connection.workerMemoryMb,
+      architecture: connection.architecture,
+      maxCostUsd: maxCost,
+    });
+    log(`aws: runs go to ${connection.apiUrl}`);
+  }
+  return startUiServer({ host, port, outDir: flags.out, log, ...(aws ? { aws } : {}) });
+}
