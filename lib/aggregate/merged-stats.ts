@@ -1,4 +1,4 @@
-import { createHistogram, decodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { addEncoded, createHistogram, decodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
 import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
 
 export interface NameStats {
@@ -120,7 +120,7 @@ export class MergedStats {
     const point = this.point(interval.i);
     point.requests += interval.requests;
     point.errors += interval.errors;
-    point.latency.add(decodeHistogram(interval.latency));
+    addEncoded(point.latency, interval.latency);
     point.usersByStep.set(step, (point.usersByStep.get(step) ?? 0) + interval.users);
   }
 

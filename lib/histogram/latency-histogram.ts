@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../report/report-types.js';
+import { addEncodedInto } from './add-encoded.js';
 
 /**
  * Latency histograms: microseconds, 3 significant digits, auto-resizing so that an idle interval
@@ -17,13 +18,18 @@ export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
 
+/** Decodes into a fresh histogram (counts, total, min and max as hdr-histogram-js decodes them). */
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  const histogram = createHistogram();
+  return addEncodedInto(histogram, encoded) ? histogram : hdr.decodeFromCompressedBase64(encoded, 32, false);
 }
 
-/** Adds every encoded histogram into `into` (exact: bucket counts add; nothing is averaged). */
+/**
+ * Adds an encoded histogram into `into` (exact: bucket counts add; nothing is averaged), without
+ * decoding it into a histogram of its own first (see add-encoded.ts).
+ */
 export function addEncoded(into: Histogram, encoded: string): void {
-  into.add(decodeHistogram(encoded));
+  if (!addEncodedInto(into, encoded)) into.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
 }
 
 const MS = 1000;
