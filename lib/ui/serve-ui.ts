@@ -15,7 +15,11 @@ export interface UiFlags extends AwsFlags {
 const FLAG_NAMES: Record<string, string> = { port: '--port', host: '--host', maxCost: '--max-cost' };
 
 const uiFlagsSchema = z.object({
-  port: z.coerce.number().int('expected a port number').min(0, 'expected a port number (0-65535)').max(65535, 'expected a port number (0-65535)'),
+  port: z.coerce
+    .number({ error: 'expected a port number (0-65535)' })
+    .int('expected a port number (0-65535)')
+    .min(0, 'expected a port number (0-65535)')
+    .max(65535, 'expected a port number (0-65535)'),
   host: z.string().min(1, 'expected an address such as 127.0.0.1'),
   maxCost: z
     .string()
