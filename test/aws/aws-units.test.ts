@@ -12,6 +12,7 @@ import { estimateCost } from '../../lib/cost/estimate-cost.js';
 import { peakWorkerConcurrency } from '../../lib/cost/worker-concurrency.js';
 import { coordinateRun } from '../../lib/lambda/coordinate-run.js';
 import { handleAggregation } from '../../lib/lambda/handle-aggregation.js';
+import { handleApiRequest, type ApiDeps } from '../../lib/lambda/handle-api-request.js';
 import { envForRuntimeConfig, runtimeConfigFromEnv } from '../../lib/lambda/runtime-config.js';
 import { planRun } from '../../lib/plan/run-plan.js';
 import type { AggregateRequest, Invoker } from '../../lib/ports/invoker.js';
@@ -166,4 +167,28 @@ test('routes match as API Gateway matches them', () => {
   assert.deepEqual(matchRoute('POST', '/runs/x/stop'), { routeKey: 'POST /runs/{id}/stop', pathParameters: { id: 'x' } });
   assert.equal(matchRoute('GET', '/runs/x/stop'), undefined);
   assert.equal(matchRoute('DELETE', '/runs/x'), undefined);
+});
+
+test('a status read well past a run\'s deadline finalises it: the backstop for a lost watchdog', async () => {
+  const invoked: AggregateRequest[] = [];
+  const longAgo = Date.now() - 3_600_000;
+  const run = { ...runRecord('r-3', longAgo), startAt: longAgo, plannedEndAt: longAgo + 60_000 };
+  const deps = {
+    blobs: { get: async () => undefined },
+    results: { getRun: async () => run, listSteps: async () => [] },
+    invoker: { invokeAggregator: async (request: AggregateRequest) => void invoked.push(request) },
+    progress: { read: async () => [], slicesDone: async () => 3 },
+    stragglerGraceMs: 60_000,
+  } as unknown as ApiDeps;
+  const answer = await handleApiRequest({ routeKey: 'GET /runs/{id}', pathParameters: { id: 'r-3' }, isBase64Encoded: false }, deps);
+  assert.equal(answer.statusCode, 200);
+  assert.equal(invoked.length, 1);
+  assert.equal(invoked[0]!.runId, 'r-3');
+  assert.ok(invoked[0]!.finalizeAt! <= Date.now());
+
+  // Within the deadline: no finalising.
+  invoked.length = 0;
+  Object.assign(run, { plannedEndAt: Date.now() + 60_000 });
+  await handleApiRequest({ routeKey: 'GET /runs/{id}', pathParameters: { id: 'r-3' }, isBase64Encoded: false }, deps);
+  assert.equal(invoked.length, 0);
 });

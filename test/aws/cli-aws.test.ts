@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../lib/report/report-types.js';
 import { runCli } from '../helpers/run-cli.js';
-import { tempDir } from '../helpers/run-helpers.js';
+import { runScenario, tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget, type TestTarget } from '../helpers/test-target.js';
 
 /**
@@ -109,4 +109,24 @@ test('bad input on the aws platform exits 2 naming the field, and starts nothing
   const badLoad = await runCli(['run', '--api', apiUrl, '--target', target.url, '--users', 'many', '--yes']);
   assert.equal(badLoad.code, 2);
   assert.match(badLoad.stderr, /--users: /);
+});
+
+test('without --api or --stack, fanout status, stop and report <id> read a local run from its folder', async () => {
+  const local = await startTestTarget();
+  try {
+    const { report, outDir: localDir } = await runScenario({ target: local.url, load: { users: 2, duration: '1s' } });
+    const id = report.run.id;
+    const status = await runCli(['status', id, '--out', localDir]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`run ${id}: completed`));
+    const stop = await runCli(['stop', id, '--out', localDir]);
+    assert.match(stop.stdout, /has ended \(completed\)/);
+    const json = await runCli(['report', id, '--out', localDir, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as Report).totals.requests, local.received());
+    const missing = await runCli(['status', 'nope', '--out', localDir]);
+    assert.equal(missing.code, 2);
+  } finally {
+    await local.close();
+  }
 });
