@@ -1,0 +1,88 @@
+import { decodeHistogram } from '../../lib/histogram/latency-histogram.js';
+import type { LoadResult } from '../load-result.js';
+import { closedScenario, openScenario, runOneSlice } from './engine-slice.js';
+
+/**
+ * fanout's engine in a process of its own (pinned by the parent). argv[2] is a JSON job:
+ * {"model":"closed","url":…,"connections":N,"seconds":S} → one LoadResult line;
+ * {"model":"open","url":…,"rate":R,"seconds":S,"maxInFlight":M} → one OpenStepResult line.
+ */
+export interface ClosedJob {
+  model: 'closed';
+  url: string;
+  connections: number;
+  seconds: number;
+}
+
+export interface OpenJob {
+  model: 'open';
+  url: string;
+  rate: number;
+  seconds: number;
+  maxInFlight: number;
+}
+
+export interface OpenStepResult {
+  requestedRps: number;
+  scheduled: number;
+  requests: number;
+  errors: number;
+  dropped: number;
+  late: number;
+  seconds: number;
+  achievedRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  serviceP50Ms: number;
+  serviceP99Ms: number;
+  eventLoopUtilization: number;
+  cpuSeconds: number;
+}
+
+const percentileMs = (encoded: string, percentile: number) => decodeHistogram(encoded).getValueAtPercentile(percentile) / 1000;
+
+async function closed(job: ClosedJob): Promise<LoadResult> {
+  const cpuBefore = process.cpuUsage();
+  const result = await runOneSlice(closedScenario(job.url, job.connections, job.seconds));
+  const cpu = process.cpuUsage(cpuBefore);
+  const seconds = (result.endedAt - result.actualStart) / 1000;
+  return {
+    tool: 'fanout',
+    connections: job.connections,
+    requests: result.requests,
+    errors: result.errors,
+    seconds,
+    rps: result.requests / seconds,
+    p50Ms: percentileMs(result.latency, 50),
+    p99Ms: percentileMs(result.latency, 99),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuUserSeconds: cpu.user / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+async function open(job: OpenJob): Promise<OpenStepResult> {
+  const cpuBefore = process.cpuUsage();
+  const result = await runOneSlice(openScenario(job.url, job.rate, job.seconds, job.maxInFlight));
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    requestedRps: job.rate,
+    scheduled: result.scheduled,
+    requests: result.requests,
+    errors: result.errors,
+    dropped: result.dropped,
+    late: result.late,
+    seconds: job.seconds,
+    achievedRps: result.requests / job.seconds,
+    p50Ms: percentileMs(result.latency, 50),
+    p99Ms: percentileMs(result.latency, 99),
+    serviceP50Ms: percentileMs(result.service, 50),
+    serviceP99Ms: percentileMs(result.service, 99),
+    eventLoopUtilization: result.saturation.eventLoopUtilization,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+const job = JSON.parse(process.argv[2]!) as ClosedJob | OpenJob;
+const report = job.model === 'closed' ? await closed(job) : await open(job);
+process.stdout.write(`${JSON.stringify(report)}\n`);

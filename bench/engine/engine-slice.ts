@@ -1,0 +1,31 @@
+import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings.js';
+import type { ScenarioInput } from '../../lib/config/scenario-schema.js';
+import { runSlice } from '../../lib/engine/run-slice.js';
+import type { SliceResult } from '../../lib/engine/slice-result.js';
+import { planRun } from '../../lib/plan/run-plan.js';
+
+/**
+ * One engine worker driven directly: a one-worker plan of a single step and slice, run in this
+ * process (no worker threads, no stores), as a Lambda worker runs its slice.
+ */
+export async function runOneSlice(scenario: ScenarioInput, signal?: AbortSignal): Promise<SliceResult> {
+  const settings = resolveRunSettings(parseScenario(scenario, 'bench'));
+  const plan = planRun(settings, { platform: 'local', minWorkers: 1, runId: 'bench' });
+  return runSlice(plan, { runId: plan.runId, step: 0, slice: 0, worker: 0, startAt: Date.now() }, { signal });
+}
+
+/** Closed model, no think time, every user at once, one worker. */
+export function closedScenario(url: string, users: number, durationSeconds: number): ScenarioInput {
+  return {
+    target: url,
+    load: { users, duration: `${durationSeconds}s`, workers: 1, spawnRate: 1_000_000, sliceDuration: `${Math.max(durationSeconds, 1)}s` },
+  };
+}
+
+/** Open model at a fixed rate, one worker. */
+export function openScenario(url: string, rate: number, durationSeconds: number, maxInFlight: number): ScenarioInput {
+  return {
+    target: url,
+    load: { rate, duration: `${durationSeconds}s`, workers: 1, maxInFlight, sliceDuration: `${Math.max(durationSeconds, 1)}s` },
+  };
+}

@@ -1,0 +1,10 @@
+import { benchScript, lastJson, runChild } from '../child-process.js';
+import type { LoadResult } from '../load-result.js';
+import { GENERATOR_CORE, pinned } from '../machine.js';
+
+export async function runAutocannon(url: string, connections: number, durationSeconds: number): Promise<LoadResult> {
+  const script = benchScript('./autocannon-child.js', import.meta.url);
+  const { command, args } = pinned(GENERATOR_CORE, process.execPath, [script, url, String(connections), String(durationSeconds)]);
+  const outcome = await runChild(command, args, { timeoutMs: durationSeconds * 1000 + 30_000 });
+  return lastJson<LoadResult>(outcome, 'autocannon');
+}

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Each benchmark runs for a second or two with tiny sizes (`--smoke`): it starts, drives its
+ * processes and reports. Nothing here checks a time or a ratio; the numbers are for docs/benchmarks.md.
+ */
+const cli = fileURLToPath(new URL('../../bench/cli.js', import.meta.url));
+
+function smoke(suite: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cli, '--smoke', '--only', suite, '--target', 'node'], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`bench --smoke --only ${suite} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+test('bench smoke: load per core against the peers', async () => {
+  const output = await smoke('load');
+  assert.match(output, /fanout +[\d,]+ req\/s/);
+  assert.match(output, /autocannon +[\d,]+ req\/s/);
+  assert.match(output, /fanout \/ autocannon/);
+});
+
+test('bench smoke: open model, requested vs achieved', async () => {
+  assert.match(await smoke('open'), /req\/s requested: achieved/);
+});
+
+test('bench smoke: merging encoded histograms', async () => {
+  assert.match(await smoke('merge'), /histograms: [\d.]+ ms cold/);
+});
+
+test('bench smoke: coordinator fan-out through the Invoke API', async () => {
+  assert.match(await smoke('fanout'), /20 invocations: \d+ ms .* 20 accepted, 20 received/);
+});
+
+test('bench smoke: memory per user', async () => {
+  assert.match(await smoke('memory'), /200 users: RSS .* 200 sockets open/);
+});
