@@ -122,11 +122,14 @@ function markersPlugin(spec: ChartSpec): uPlot.Plugin {
   };
 }
 
-/** The y range: from zero, with room for the data and for every horizontal line (the SLO stays in view). */
-function yRange(lines: HorizontalLine[], scale: 'y' | 'y2'): uPlot.Range.Function {
+/**
+ * The y range: from zero, with room for the data and for every horizontal line (the SLO stays in
+ * view), and headroom above the data for the marker labels, which sit at the top of the plot.
+ */
+function yRange(lines: HorizontalLine[], scale: 'y' | 'y2', headroom: number): uPlot.Range.Function {
   return (_chart, _min, max) => {
     const top = Math.max(max ?? 0, ...lines.filter((line) => (line.scale ?? 'y') === scale).map((line) => line.y));
-    return [0, top > 0 ? top * 1.1 : 1];
+    return [0, top > 0 ? top * headroom : 1];
   };
 }
 
@@ -141,14 +144,15 @@ export class Chart {
     const lines = spec.lines ?? [];
     const yFormat = spec.yFormat ?? ((value: number) => String(+value.toFixed(2)));
     const hasY2 = spec.series.some((series) => series.scale === 'y2');
+    const headroom = (spec.markers ?? []).length > 0 ? 1.4 : 1.1;
     const options: uPlot.Options = {
       title: spec.title,
       width: Math.max(320, this.element.clientWidth || parent.clientWidth || 600),
       height: spec.height ?? 240,
       scales: {
         x: { time: false, ...(spec.xRange ? { range: spec.xRange } : spec.discreteX ? { range: (_u, min, max) => [min - 0.5, max + 0.5] } : {}) },
-        y: { range: yRange(lines, 'y') },
-        ...(hasY2 ? { y2: { range: yRange(lines, 'y2') } } : {}),
+        y: { range: yRange(lines, 'y', headroom) },
+        ...(hasY2 ? { y2: { range: yRange(lines, 'y2', headroom) } } : {}),
       },
       axes: [
         {

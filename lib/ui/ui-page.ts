@@ -6,6 +6,7 @@ export function renderUiPage(): string {
   return htmlPage({
     title: 'fanout',
     script: 'ui.js',
+    connectsToOrigin: true,
     body: `<div id="${UI_ROOT_ID}"><noscript>fanout's web UI needs JavaScript.</noscript></div>`,
   });
 }

@@ -27,6 +27,13 @@ export interface HtmlPage {
   data?: { id: string; value: unknown };
   /** Static markup shown before (and, for a report, without) the script running. */
   body?: string;
+  /** The live UI talks to its own server; a report talks to nothing. */
+  connectsToOrigin?: boolean;
+}
+
+/** Inline code and styles only: nothing is loaded from anywhere, whatever the data holds. */
+function contentSecurityPolicy(connectsToOrigin: boolean): string {
+  return `default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src ${connectsToOrigin ? "'self'" : "'none'"}`;
 }
 
 /** One self-contained HTML document: styles, data and code inlined, nothing fetched from elsewhere. */
@@ -37,6 +44,7 @@ export function htmlPage(page: HtmlPage): string {
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(page.connectsToOrigin === true)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(page.title)}</title>`,
     `<style>${pageAsset('page.css')}</style>`,
