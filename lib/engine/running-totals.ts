@@ -11,6 +11,8 @@ export interface SliceRunningTotals {
   byName: Record<string, RequestNameStats>;
   errorsByType: Record<string, number>;
   errorSamples: Array<{ type: string; message: string; count: number }>;
+  /** True for the slice's last snapshot (from its result): it will not change again. */
+  ended: boolean;
 }
 
 export function runningTotalsOf(session: LoadSession): SliceRunningTotals {
@@ -18,5 +20,6 @@ export function runningTotalsOf(session: LoadSession): SliceRunningTotals {
     byName: Object.fromEntries([...session.mix.statsByName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
     errorsByType: session.recorder.errorTypes(),
     errorSamples: session.recorder.samples(),
+    ended: false,
   };
 }

@@ -1,13 +1,14 @@
 import { MergedStats } from '../aggregate/merged-stats.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
 import type { TimelineInterval } from '../engine/slice-result.js';
-import { createHistogram, decodeHistogram, summarize } from '../histogram/latency-histogram.js';
+import { summarize } from '../histogram/latency-histogram.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import type { SliceTask } from '../plan/slice-task.js';
 import { formatDuration } from '../config/duration.js';
 import { timelineEntry } from '../report/build-report.js';
 import type { TimelineEntry } from '../report/report-types.js';
 import type { LiveErrorRow, LiveRequestRow } from './live-tables.js';
+import { LiveTotals } from './live-totals.js';
 
 export type { LiveErrorRow, LiveRequestRow } from './live-tables.js';
 
@@ -31,8 +32,7 @@ export class LiveProgress {
   private readonly stats = new MergedStats();
   private requests = 0;
   private errors = 0;
-  /** The latest running totals of each slice (step/slice/worker); a newer snapshot replaces an older one. */
-  private readonly runningTotals = new Map<string, SliceRunningTotals>();
+  private readonly totals = new LiveTotals();
 
   constructor(
     private readonly plan: RunPlan,
@@ -46,7 +46,7 @@ export class LiveProgress {
   }
 
   setRunningTotals(task: Pick<SliceTask, 'step' | 'slice' | 'worker'>, totals: SliceRunningTotals): void {
-    this.runningTotals.set(`${task.step}/${task.slice}/${task.worker}`, totals);
+    this.totals.set(`${task.step}/${task.slice}/${task.worker}`, totals);
   }
 
   /** The newest interval whose workers have all reported: about one interval behind the clock. */
@@ -66,47 +66,14 @@ export class LiveProgress {
       .map(([index, point]) => timelineEntry(index, point, this.plan.timelineIntervalMs));
   }
 
-  /** Per request name so far: counts and exactly merged latency of every slice's latest totals. */
+  /** Per request name so far: counts and exactly merged latency over every slice. */
   requestRows(now = Date.now()): LiveRequestRow[] {
-    const merged = new Map<string, { requests: number; errors: number; latency: ReturnType<typeof createHistogram> }>();
-    for (const totals of this.runningTotals.values()) {
-      for (const [name, stats] of Object.entries(totals.byName)) {
-        let row = merged.get(name);
-        if (!row) merged.set(name, (row = { requests: 0, errors: 0, latency: createHistogram() }));
-        row.requests += stats.requests;
-        row.errors += stats.errors;
-        row.latency.add(decodeHistogram(stats.latency));
-      }
-    }
-    const seconds = Math.max(1, (now - this.startAt()) / 1000);
-    return [...merged].map(([name, row]) => ({
-      name,
-      requests: row.requests,
-      errors: row.errors,
-      rps: Math.round((row.requests / seconds) * 10) / 10,
-      latency: summarize(row.latency),
-    }));
+    return this.totals.requestRows((now - this.startAt()) / 1000);
   }
 
   /** Errors so far by type, each with its distinct messages. */
   errorRows(): LiveErrorRow[] {
-    const rows = new Map<string, LiveErrorRow>();
-    for (const totals of this.runningTotals.values()) {
-      for (const [type, count] of Object.entries(totals.errorsByType)) {
-        const row = rows.get(type) ?? { type, count: 0, messages: [] };
-        row.count += count;
-        rows.set(type, row);
-      }
-      for (const sample of totals.errorSamples) {
-        const row = rows.get(sample.type);
-        if (!row) continue;
-        const known = row.messages.find((entry) => entry.message === sample.message);
-        if (known) known.count += sample.count;
-        else row.messages.push({ message: sample.message, count: sample.count });
-      }
-    }
-    for (const row of rows.values()) row.messages.sort((a, b) => b.count - a.count);
-    return [...rows.values()].sort((a, b) => b.count - a.count);
+    return this.totals.errorRows();
   }
 
   snapshot(now = Date.now()): ProgressSnapshot {

@@ -81,7 +81,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
       onIntervalClosed: deps.onIntervalClosed && ((interval) => deps.onIntervalClosed!(task, interval)),
       onRunningTotals: deps.onRunningTotals && ((totals) => deps.onRunningTotals!(task, totals)),
     });
-    deps.onRunningTotals?.(task, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples });
+    deps.onRunningTotals?.(task, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
     if (result.stopped) clearTimeout(chainTimer);
     if (result.saturation.saturated) {
       log(
