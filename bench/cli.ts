@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { writeFile, mkdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { machineInfo } from './machine.js';
 import { renderReport } from './render-report.js';
@@ -50,6 +51,8 @@ async function main(options: BenchOptions, command: string): Promise<void> {
     let capacityRps: number | undefined;
     for (const suite of suites) {
       context.log(`\n== ${suite}`);
+      const loadBefore = loadavg()[0]!;
+      const count = sections.length;
       if (suite === 'load') {
         const section = await loadPerCore(context, { target: target!, connections: smoke ? [10] : [50, 500], seconds });
         capacityRps = section.engineRps.get(50);
@@ -63,6 +66,8 @@ async function main(options: BenchOptions, command: string): Promise<void> {
       } else if (suite === 'memory') {
         sections.push(await memoryPerUser(context, target!));
       }
+      const section = sections[count];
+      if (section) section.load = { before: loadBefore, after: loadavg()[0]! };
     }
   } finally {
     await target?.close();

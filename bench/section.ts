@@ -11,6 +11,8 @@ export interface BenchSection {
   title: string;
   markdown: string;
   verdicts: Verdict[];
+  /** The machine's 1-minute load average when the benchmark started and ended (others' work shows in it). */
+  load?: { before: number; after: number };
 }
 
 export interface BenchContext {

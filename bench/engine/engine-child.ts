@@ -5,7 +5,7 @@ import { closedScenario, openScenario, runOneSlice } from './engine-slice.js';
 /**
  * fanout's engine in a process of its own (pinned by the parent). argv[2] is a JSON job:
  * {"model":"closed","url":…,"connections":N,"seconds":S} → one LoadResult line;
- * {"model":"open","url":…,"rate":R,"seconds":S,"maxInFlight":M} → one OpenStepResult line.
+ * {"model":"open","url":…,"rates":[R…],"seconds":S,"maxInFlight":M} → one line: an OpenStepResult per rate.
  */
 export interface ClosedJob {
   model: 'closed';
@@ -14,10 +14,11 @@ export interface ClosedJob {
   seconds: number;
 }
 
+/** Steps of an open-model run, one after the other in this process (as a worker runs its slices). */
 export interface OpenJob {
   model: 'open';
   url: string;
-  rate: number;
+  rates: number[];
   seconds: number;
   maxInFlight: number;
 }
@@ -61,12 +62,18 @@ async function closed(job: ClosedJob): Promise<LoadResult> {
   };
 }
 
-async function open(job: OpenJob): Promise<OpenStepResult> {
+async function open(job: OpenJob): Promise<OpenStepResult[]> {
+  const steps: OpenStepResult[] = [];
+  for (const rate of job.rates) steps.push(await openStep(job, rate));
+  return steps;
+}
+
+async function openStep(job: OpenJob, rate: number): Promise<OpenStepResult> {
   const cpuBefore = process.cpuUsage();
-  const result = await runOneSlice(openScenario(job.url, job.rate, job.seconds, job.maxInFlight));
+  const result = await runOneSlice(openScenario(job.url, rate, job.seconds, job.maxInFlight));
   const cpu = process.cpuUsage(cpuBefore);
   return {
-    requestedRps: job.rate,
+    requestedRps: rate,
     scheduled: result.scheduled,
     requests: result.requests,
     errors: result.errors,
@@ -84,5 +91,5 @@ async function open(job: OpenJob): Promise<OpenStepResult> {
 }
 
 const job = JSON.parse(process.argv[2]!) as ClosedJob | OpenJob;
-const report = job.model === 'closed' ? await closed(job) : await open(job);
+const report = job.model === 'closed' ? await closed(job) : { steps: await open(job) };
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -6,7 +6,8 @@ import type { ClosedJob, OpenJob, OpenStepResult } from './engine-child.js';
 async function runJob<T>(job: ClosedJob | OpenJob): Promise<T> {
   const script = benchScript('./engine-child.js', import.meta.url);
   const { command, args } = pinned(GENERATOR_CORE, process.execPath, [script, JSON.stringify(job)]);
-  const outcome = await runChild(command, args, { timeoutMs: job.seconds * 1000 + 30_000 });
+  const slices = job.model === 'open' ? job.rates.length : 1;
+  const outcome = await runChild(command, args, { timeoutMs: slices * (job.seconds * 1000 + 10_000) + 20_000 });
   return lastJson<T>(outcome, 'fanout engine');
 }
 
@@ -14,6 +15,7 @@ export function runEngineClosed(url: string, connections: number, seconds: numbe
   return runJob<LoadResult>({ model: 'closed', url, connections, seconds });
 }
 
-export function runEngineOpen(url: string, rate: number, seconds: number, maxInFlight: number): Promise<OpenStepResult> {
-  return runJob<OpenStepResult>({ model: 'open', url, rate, seconds, maxInFlight });
+/** Open-model steps run one after another by one engine process (JIT and connections warm after the first). */
+export async function runEngineOpenSteps(url: string, rates: number[], seconds: number, maxInFlight: number): Promise<OpenStepResult[]> {
+  return (await runJob<{ steps: OpenStepResult[] }>({ model: 'open', url, rates, seconds, maxInFlight })).steps;
 }

@@ -53,7 +53,7 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
 
   for (const connections of options.connections) {
     const byTool = new Map<Tool, LoadResult[]>(tools.map((tool) => [tool, []]));
-    const ratios = { autocannon: [] as number[], wrk: [] as number[] };
+    const ratios = { autocannon: [] as number[], wrk: [] as number[], perCpuAutocannon: [] as number[] };
     for (let roundIndex = 0; roundIndex < context.rounds; roundIndex++) {
       // Rotate the order so that no tool always runs first (or right after another) on a shared machine.
       const order = tools.map((_, index) => tools[(index + roundIndex) % tools.length]!);
@@ -67,6 +67,8 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
       }
       const fanout = inRound.get('fanout')!.rps;
       ratios.autocannon.push(fanout / inRound.get('autocannon')!.rps);
+      const perCpu = (result: LoadResult) => (result.cpuSeconds ? result.requests / result.cpuSeconds : NaN);
+      ratios.perCpuAutocannon.push(perCpu(inRound.get('fanout')!) / perCpu(inRound.get('autocannon')!));
       if (inRound.has('wrk')) ratios.wrk.push(fanout / inRound.get('wrk')!.rps);
     }
 
@@ -74,10 +76,12 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
       const results = byTool.get(tool)!;
       const cpu = results.map(cpuMicrosPerRequest).filter((value): value is number => value !== undefined);
       const rss = results.map((result) => result.peakRssMb).filter((value): value is number => value !== undefined);
+      const busy = results.map((result) => (result.cpuSeconds === undefined ? NaN : result.cpuSeconds / result.seconds));
       rows.push([
         connections,
         tool === 'fanout' ? '**fanout engine**' : tool,
         thousands(median(results.map((result) => result.rps))),
+        busy.every(Number.isFinite) ? `${Math.round(100 * median(busy))} %` : '–',
         `${round(median(results.map((result) => result.p50Ms)))} / ${round(median(results.map((result) => result.p99Ms)))}`,
         cpu.length ? round(median(cpu), 1) + (tool === 'wrk' ? ' (sampled)' : '') : '–',
         rss.length ? Math.round(median(rss)) : '–',
@@ -92,6 +96,7 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
       connections,
       `${round(vsAutocannon)}× (${ratios.autocannon.map((ratio) => round(ratio)).join(', ')})`,
       wanted === undefined ? '–' : `≥ ${wanted}×`,
+      `${round(median(ratios.perCpuAutocannon))}×`,
       vsWrk === undefined ? 'wrk not installed' : `${round(vsWrk)}×`,
     ]);
     log(`  ${connections} conns: fanout / autocannon ${round(vsAutocannon)}× (median of ${context.rounds})${vsWrk === undefined ? '' : `, fanout / wrk ${round(vsWrk)}×`}`);
@@ -108,11 +113,12 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
     `Target: ${options.target.description}, pinned to core 1; each generator pinned to core 0; ${options.seconds} s per run, ` +
       `${context.rounds} rounds, the tools' order rotated every round. req/s = responses / the run's wall time.`,
     '',
-    table(['connections', 'generator', 'req/s (median)', 'p50 / p99 ms (median)', 'CPU µs per request', 'peak RSS MB', 'errors (all rounds)'], rows),
+    table(['connections', 'generator', 'req/s (median)', 'generator core busy', 'p50 / p99 ms (median)', 'CPU µs per request', 'peak RSS MB', 'errors (all rounds)'], rows),
     '',
-    'Ratios of req/s within each round (median, and every round):',
+    'Ratios within each round (median, and every round). Requests per CPU-second compares the generators\' cost per request, ' +
+      'which holds when a round\'s target slowed down (a generator core busy well under 100 % was waiting for the target, so its req/s measured the target):',
     '',
-    table(['connections', 'fanout / autocannon', 'target', 'fanout / wrk'], ratioRows),
+    table(['connections', 'fanout / autocannon, req/s', 'target', 'fanout / autocannon, requests per CPU-second', 'fanout / wrk, req/s'], ratioRows),
     wrk ? '' : '\nwrk was not installed, so it was skipped (`apt-get install wrk`).',
   ].join('\n');
   return { id: 'load-per-core', title: 'Load per core: closed model, no think time', markdown, verdicts, engineRps };

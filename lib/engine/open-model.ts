@@ -63,6 +63,11 @@ export class OpenModelSession extends LoadSession {
   private nextIndex = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly onTick = () => this.tick();
+  /** Connections freed while sends wait in the backlog: they take them together at the end of this turn. */
+  private ready: Connection[] = [];
+  private spare: Connection[] = [];
+  private batchScheduled = false;
+  private readonly sendBatch = () => this.flushReady();
 
   constructor(private readonly openSpec: OpenModelSpec) {
     super(openSpec);
@@ -131,15 +136,35 @@ export class OpenModelSession extends LoadSession {
 
   release(connection: Connection): void {
     this.inFlight--;
-    if (!this.stopping) {
-      const now = performance.now();
-      this.dropExpired(now);
-      if (this.backlogHead < this.backlog.length) {
-        this.dispatch(connection, this.backlog[this.backlogHead++]!, now);
-        return;
+    if (!this.stopping && this.backlogHead < this.backlog.length) {
+      // Behind schedule: send the waiting requests after this turn's responses are read, in one batch
+      // (as the closed model does). Writing from inside each read costs the kernel more per request,
+      // enough that a worker that fell behind (a stall, its warm-up) would not catch up again.
+      this.ready.push(connection);
+      if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        setImmediate(this.sendBatch);
       }
+      return;
     }
     this.free.push(connection);
+    this.recorder.noteActive(this.inFlight);
+    this.settleIfDrained();
+  }
+
+  private flushReady(): void {
+    this.batchScheduled = false;
+    const batch = this.ready;
+    this.ready = this.spare;
+    const now = performance.now();
+    this.dropExpired(now);
+    for (let index = 0; index < batch.length; index++) {
+      const connection = batch[index]!;
+      if (!this.stopping && this.backlogHead < this.backlog.length) this.dispatch(connection, this.backlog[this.backlogHead++]!, now);
+      else this.free.push(connection);
+    }
+    batch.length = 0;
+    this.spare = batch;
     this.recorder.noteActive(this.inFlight);
     this.settleIfDrained();
   }
