@@ -37,6 +37,12 @@ export function renderReport(input: ReportInput): string {
       verdicts.map((verdict) => [verdict.target, verdict.measured, verdictMark(verdict.met)]),
     ),
     '',
+    'What the engine does per request (lib/engine): each virtual user or open-model connection is its own keep-alive HTTP/1.1 ' +
+      'connection over node:net/node:tls; the request\'s bytes are built once per slice and written as they are; responses are read ' +
+      "into one buffer shared by the thread's connections (Node's `onread`) and only framed (status, Content-Length or chunked, " +
+      'keep-alive); the next requests go out together once a turn of the event loop has read its responses; timeouts are swept by ' +
+      'one timer per slice (every 250 ms, or an eighth of the timeout if shorter), not a timer per request. Every response is recorded into HDR histograms (µs, 3 significant digits).',
+    '',
     ...input.sections.flatMap((section) => [
       `## ${section.title}`,
       '',
