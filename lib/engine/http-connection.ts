@@ -63,7 +63,9 @@ export class HttpConnection {
 
   /** Sends a request; the connection must have none in flight. Connects (again) when needed. */
   send(request: PreparedRequest, now: number): void {
-    if (this.socket && now - this.idleSince > this.idleLimitMs()) this.dropSocket();
+    // A connection the server has ended (its FIN read, without Connection: close) or kept idle too long is not reused.
+    const socket = this.socket;
+    if (socket && (socket.readableEnded || socket.destroyed || now - this.idleSince > this.idleLimitMs())) this.dropSocket();
     if (!this.socket) this.open(now);
     this.parser.reset(request.isHead);
     this.inFlight = true;
