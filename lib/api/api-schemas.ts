@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { runRecordSchema, stepRecordSchema } from '../adapters/aws/table-items.js';
-import { inputProblemSchema } from '../lambda/lambda-events.js';
+import { inputProblemSchema, startedRunSchema } from '../lambda/lambda-events.js';
 
 /** The HTTP API's answers: the API builds them, the CLI checks them with the same schemas. */
 
-export const startRunResponseSchema = z.object({
-  runId: z.string(),
-  startAt: z.number(),
-  plannedEndAt: z.number(),
-  steps: z.number().int(),
-  totalSlices: z.number().int(),
-  peakConcurrentWorkers: z.number().int(),
-  warnings: z.array(z.string()),
-});
+export const startRunResponseSchema = startedRunSchema;
 export type StartRunResponse = z.infer<typeof startRunResponseSchema>;
 
 export const intervalProgressSchema = z.object({

@@ -26,17 +26,19 @@ export type CoordinatorEvent = z.infer<typeof coordinatorEventSchema>;
 
 export const inputProblemSchema = z.object({ field: z.string(), message: z.string() });
 
+/** What a started run reports back: the coordinator's answer, and the API's answer to POST /runs. */
+export const startedRunSchema = z.object({
+  runId: z.string(),
+  startAt: z.number(),
+  plannedEndAt: z.number(),
+  steps: z.number().int(),
+  totalSlices: z.number().int(),
+  peakConcurrentWorkers: z.number().int(),
+  warnings: z.array(z.string()),
+});
+
 export const coordinatorResultSchema = z.discriminatedUnion('outcome', [
-  z.object({
-    outcome: z.literal('started'),
-    runId: z.string(),
-    startAt: z.number(),
-    plannedEndAt: z.number(),
-    steps: z.number().int(),
-    totalSlices: z.number().int(),
-    peakConcurrentWorkers: z.number().int(),
-    warnings: z.array(z.string()),
-  }),
+  startedRunSchema.extend({ outcome: z.literal('started') }),
   z.object({ outcome: z.literal('bad-input'), problems: z.array(inputProblemSchema) }),
   z.object({
     outcome: z.literal('quota'),
