@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { matchRoute } from '../api/routes.js';
+import { LoopbackServer } from './loopback-server.js';
 
 /** What an HTTP API Lambda integration returns (payload format 2.0, structured). */
 const integrationResultSchema = z.object({
@@ -41,24 +41,20 @@ function reply(response: ServerResponse, status: number, body: string, headers: 
  * thrown by the function answers 500, as API Gateway does.
  */
 export class HttpApiEmulator {
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer(
+    'the HTTP API emulator',
+    (request, response) => this.handle(request, response),
+    (response, error) => reply(response, 500, JSON.stringify({ message: 'Internal Server Error', detail: String(error) })),
+  );
 
   constructor(private readonly options: HttpApiEmulatorOptions) {}
 
-  async start(port = 0): Promise<string> {
-    const server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) reply(response, 500, JSON.stringify({ message: 'Internal Server Error', detail: String(error) }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.server = server;
-    return this.url;
+  start(port = 0): Promise<string> {
+    return this.http.start(port);
   }
 
   get url(): string {
-    if (!this.server) throw new Error('the HTTP API emulator is not started');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.http.url;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -112,11 +108,7 @@ export class HttpApiEmulator {
     reply(response, result.statusCode, text, resultHeaders);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /** What an emulated invocation gets as Lambda's context. */
 export interface EmulatedContext {
@@ -93,7 +93,11 @@ export class LambdaEmulator {
   private readonly functions: Map<string, EmulatedFunction>;
   private readonly running = new Set<Promise<void>>();
   private readonly reserved: Map<string, number>;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer(
+    'the Lambda emulator',
+    (request, response) => this.route(request, response),
+    (response, error) => sendError(response, 500, 'ServiceException', String(error)),
+  );
   unreservedConcurrency: number;
   /** Changeable between runs of one emulator. */
   faults: InvocationFaults;
@@ -106,20 +110,12 @@ export class LambdaEmulator {
   }
 
   /** Listens on 127.0.0.1 (a free port unless given) and resolves to the endpoint URL. */
-  async start(port = 0): Promise<string> {
-    const server = createServer((request, response) => {
-      this.route(request, response).catch((error: unknown) => {
-        if (!response.headersSent) sendError(response, 500, 'ServiceException', String(error));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.server = server;
-    return this.url;
+  start(port = 0): Promise<string> {
+    return this.http.start(port);
   }
 
   get url(): string {
-    if (!this.server) throw new Error('the Lambda emulator is not started');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.http.url;
   }
 
   setReservedConcurrency(functionName: string, value: number | undefined): void {
@@ -229,11 +225,7 @@ export class LambdaEmulator {
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 }
