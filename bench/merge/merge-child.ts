@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { MergedStats } from '../../lib/aggregate/merged-stats.js';
 import type { SliceResult } from '../../lib/engine/slice-result.js';
-import { addEncoded, createHistogram } from '../../lib/histogram/latency-histogram.js';
+import { addEncoded, createMergeHistogram } from '../../lib/histogram/latency-histogram.js';
 
 /**
  * Times a merge in a fresh process (pinned by the parent): the first pass pays for the JIT as a
@@ -19,7 +19,7 @@ export interface MergeTimings {
 
 function mergeHistograms(encoded: string[]): { ms: number; totalCount: number; p99Us: number } {
   const started = performance.now();
-  const merged = createHistogram();
+  const merged = createMergeHistogram();
   for (const text of encoded) addEncoded(merged, text);
   const ms = performance.now() - started;
   return { ms, totalCount: merged.totalCount, p99Us: merged.getValueAtPercentile(99) };

@@ -1,15 +1,20 @@
-import { createHistogram, encodeHistogram } from '../../lib/histogram/latency-histogram.js';
+import { createHistogram, encodeHistogram, type Histogram } from '../../lib/histogram/latency-histogram.js';
 import type { SliceResult } from '../../lib/engine/slice-result.js';
 import { realisticLatencyUs, seededRandom } from './synthetic-latencies.js';
 
-/**
- * A worker's slice result as the engine writes it: `seconds` of `rps` requests with realistic
- * latencies, one request name, one timeline interval per second.
- */
-export function syntheticSlice(worker: number, seconds: number, rps: number): SliceResult {
+/** What a worker has recorded when its slice ends: the overall histogram and one per second. */
+export interface SliceHistograms {
+  worker: number;
+  rps: number;
+  overall: Histogram;
+  intervals: Histogram[];
+}
+
+/** `seconds` of `rps` requests with realistic latencies, one request name, one timeline interval per second. */
+export function recordSyntheticSlice(worker: number, seconds: number, rps: number): SliceHistograms {
   const random = seededRandom(worker + 1);
   const overall = createHistogram();
-  const timeline: SliceResult['timeline'] = [];
+  const intervals: Histogram[] = [];
   for (let second = 0; second < seconds; second++) {
     const interval = createHistogram();
     for (let index = 0; index < rps; index++) {
@@ -17,10 +22,19 @@ export function syntheticSlice(worker: number, seconds: number, rps: number): Sl
       interval.recordValue(value);
       overall.recordValue(value);
     }
-    timeline.push({ i: second, requests: rps, errors: 0, users: 50, latency: encodeHistogram(interval) });
+    intervals.push(interval);
   }
-  const latency = encodeHistogram(overall);
-  const requests = rps * seconds;
+  return { worker, rps, overall, intervals };
+}
+
+/**
+ * The slice result as the engine writes it, encoding what the engine encodes: overall, service and
+ * per-name histograms (the same latencies here) and every interval's.
+ */
+export function sliceResultOf({ worker, rps, overall, intervals }: SliceHistograms): SliceResult {
+  const timeline: SliceResult['timeline'] = intervals.map((interval, second) => ({ i: second, requests: rps, errors: 0, users: 50, latency: encodeHistogram(interval) }));
+  const requests = rps * intervals.length;
+  const seconds = intervals.length;
   return {
     schemaVersion: 1,
     runId: 'bench',
@@ -41,10 +55,14 @@ export function syntheticSlice(worker: number, seconds: number, rps: number): Sl
     statusCodes: { '200': requests },
     errorsByType: {},
     errorSamples: [],
-    latency,
-    service: latency,
-    byName: { 'GET /': { requests, errors: 0, statusCodes: { '200': requests }, latency } },
+    latency: encodeHistogram(overall),
+    service: encodeHistogram(overall),
+    byName: { 'GET /': { requests, errors: 0, statusCodes: { '200': requests }, latency: encodeHistogram(overall) } },
     timeline,
     saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.5, cpuPercent: 50, saturated: false },
   };
+}
+
+export function syntheticSlice(worker: number, seconds: number, rps: number): SliceResult {
+  return sliceResultOf(recordSyntheticSlice(worker, seconds, rps));
 }

@@ -1,4 +1,4 @@
-import { addEncoded, createHistogram, decodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { addEncoded, createMergeHistogram, decodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
 import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
 
 export interface NameStats {
@@ -46,8 +46,8 @@ export class MergedStats {
   startLagMaxMs = 0;
 
   constructor(
-    readonly latency: Histogram = createHistogram(),
-    readonly service: Histogram = createHistogram(),
+    readonly latency: Histogram = createMergeHistogram(),
+    readonly service: Histogram = createMergeHistogram(),
   ) {}
 
   add(result: SliceResult): void {
@@ -138,13 +138,13 @@ export class MergedStats {
 
   private nameStats(name: string): NameStats {
     let stats = this.byName.get(name);
-    if (!stats) this.byName.set(name, (stats = { requests: 0, errors: 0, statusCodes: {}, latency: createHistogram() }));
+    if (!stats) this.byName.set(name, (stats = { requests: 0, errors: 0, statusCodes: {}, latency: createMergeHistogram() }));
     return stats;
   }
 
   point(index: number): TimelinePoint {
     let point = this.timeline.get(index);
-    if (!point) this.timeline.set(index, (point = { requests: 0, errors: 0, latency: createHistogram(), usersByStep: new Map() }));
+    if (!point) this.timeline.set(index, (point = { requests: 0, errors: 0, latency: createMergeHistogram(), usersByStep: new Map() }));
     return point;
   }
 }

@@ -1,3 +1,4 @@
+import { encodeHistogramQuickly } from '../histogram/latency-histogram.js';
 import type { LoadSession } from './load-session.js';
 import { encodeRequestStats } from './slice-recorder.js';
 import type { RequestNameStats } from './slice-result.js';
@@ -17,7 +18,7 @@ export interface SliceRunningTotals {
 
 export function runningTotalsOf(session: LoadSession): SliceRunningTotals {
   return {
-    byName: Object.fromEntries([...session.mix.statsByName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
+    byName: Object.fromEntries([...session.mix.statsByName].map(([name, stats]) => [name, encodeRequestStats(stats, encodeHistogramQuickly)])),
     errorsByType: session.recorder.errorTypes(),
     errorSamples: session.recorder.samples(),
     ended: false,

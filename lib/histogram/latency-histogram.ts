@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../report/report-types.js';
-import { addEncodedInto } from './add-encoded.js';
+import { addV2Into } from './add-v2-counts.js';
+import { compressedHdrOf, decodePayload, encodeCompressedHdr, encodeStored } from './v2-payload.js';
 
 /**
  * Latency histograms: microseconds, 3 significant digits, auto-resizing so that an idle interval
@@ -9,27 +10,50 @@ import { addEncodedInto } from './add-encoded.js';
  */
 export type Histogram = hdr.Histogram;
 
+const SIGNIFICANT_DIGITS = 3;
+
+/**
+ * A worker's recording histogram. 32-bit buckets: one bucket of one slice would need 4.3 billion
+ * latencies in the same 0.1 % band, which a 15-minute invocation cannot send.
+ */
 export function createHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  return hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS, useWebAssembly: false });
 }
 
-/** HdrHistogram's compressed V2 encoding, base64: readable by the Java, Go and Rust ports too. */
+/**
+ * A histogram that merges many workers' histograms. 64-bit (float) buckets, exact to 2^53: summed
+ * over a thousand workers and many slices, one bucket can pass 2^32, where a 32-bit bucket would
+ * silently wrap and move every percentile.
+ */
+export function createMergeHistogram(): Histogram {
+  return hdr.build({ bitBucketSize: 64, autoResize: true, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS, useWebAssembly: false });
+}
+
+/** The stored form (slice results): HdrHistogram's V2 encoding, brotli-compressed, base64 (see v2-payload.ts). */
 export function encodeHistogram(histogram: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(histogram);
+  return encodeStored(histogram);
 }
 
-/** Decodes into a fresh histogram (counts, total, min and max as hdr-histogram-js decodes them). */
+/** HdrHistogram's own compressed encoding: a sub-millisecond encode, for progress sent while load runs. */
+export function encodeHistogramQuickly(histogram: Histogram): string {
+  return encodeCompressedHdr(histogram);
+}
+
+/** Decodes either encoding into a fresh merge histogram (counts, total, min and max as hdr-histogram-js decodes them). */
 export function decodeHistogram(encoded: string): Histogram {
-  const histogram = createHistogram();
-  return addEncodedInto(histogram, encoded) ? histogram : hdr.decodeFromCompressedBase64(encoded, 32, false);
+  const histogram = createMergeHistogram();
+  addEncoded(histogram, encoded);
+  return histogram;
 }
 
 /**
  * Adds an encoded histogram into `into` (exact: bucket counts add; nothing is averaged), without
- * decoding it into a histogram of its own first (see add-encoded.ts).
+ * decoding it into a histogram of its own first (see add-v2-counts.ts).
  */
 export function addEncoded(into: Histogram, encoded: string): void {
-  if (!addEncodedInto(into, encoded)) into.add(hdr.decodeFromCompressedBase64(encoded, 32, false));
+  const payload = decodePayload(encoded);
+  // Another bucket layout (other significant digits or lowest value): the library's general decoder.
+  if (!addV2Into(into, payload)) into.add(hdr.decodeFromCompressedBase64(compressedHdrOf(payload), 64, false));
 }
 
 const MS = 1000;

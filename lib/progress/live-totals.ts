@@ -1,5 +1,5 @@
 import type { SliceRunningTotals } from '../engine/running-totals.js';
-import { createHistogram, decodeHistogram, summarize, type Histogram } from '../histogram/latency-histogram.js';
+import { addEncoded, createMergeHistogram, summarize, type Histogram } from '../histogram/latency-histogram.js';
 import type { LiveErrorRow, LiveRequestRow } from './live-tables.js';
 
 interface NameTotals {
@@ -17,7 +17,7 @@ class TotalsMerge {
 
   private name(name: string): NameTotals {
     let totals = this.byName.get(name);
-    if (!totals) this.byName.set(name, (totals = { requests: 0, errors: 0, latency: createHistogram() }));
+    if (!totals) this.byName.set(name, (totals = { requests: 0, errors: 0, latency: createMergeHistogram() }));
     return totals;
   }
 
@@ -32,7 +32,7 @@ class TotalsMerge {
       const into = this.name(name);
       into.requests += stats.requests;
       into.errors += stats.errors;
-      into.latency.add(decodeHistogram(stats.latency));
+      addEncoded(into.latency, stats.latency);
     }
     for (const [type, count] of Object.entries(totals.errorsByType)) this.errorsByType.set(type, (this.errorsByType.get(type) ?? 0) + count);
     for (const sample of totals.errorSamples) this.countMessage(sample.type, sample.message, sample.count);

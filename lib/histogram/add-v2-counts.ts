@@ -1,12 +1,11 @@
-import { inflateSync } from 'node:zlib';
 import type { Histogram } from 'hdr-histogram-js';
 
 /**
- * Adds a histogram in HdrHistogram's compressed V2 encoding (base64) straight into another, bucket
- * by bucket, without building the decoded histogram first. The result is the one hdr-histogram-js
- * gives for `into.add(decodeFromCompressedBase64(encoded))` (same counts, total, min and max), at
- * about half the cost: Node's native base64 and inflate, no histogram allocated per encoded one.
- * That is what merging 1000 workers' slices costs the aggregator (docs/benchmarks.md).
+ * Adds a histogram's uncompressed V2 encoding straight into another, bucket by bucket, without
+ * building the decoded histogram first. The result is the one hdr-histogram-js gives for
+ * `into.add(JsHistogram.decode(inner))` (same counts, total, min and max), at about half the cost:
+ * no histogram allocated per encoded one. That is what merging 1000 workers' slices costs the
+ * aggregator (docs/benchmarks.md).
  *
  * The V2 layout (HdrHistogram's documented format): a big-endian header (cookie, payload length,
  * normalizing index offset, significant digits, lowest discernible value, highest trackable value,
@@ -14,8 +13,7 @@ import type { Histogram } from 'hdr-histogram-js';
  * a run of that many empty buckets. Returns false (and adds nothing) when the encoding's bucket
  * layout is not `into`'s: the caller then takes the library's general path.
  */
-const COMPRESSED_COOKIE_BASE = 0x1c849304;
-const COOKIE_BASE = 0x1c849303;
+export const V2_COOKIE_BASE = 0x1c849303;
 const HEADER_BYTES = 40;
 
 /** The parts of hdr-histogram-js's JsHistogram this uses (present on every JS histogram, not in its typings). */
@@ -41,14 +39,10 @@ function isJsHistogram(histogram: Histogram): boolean {
   return typeof candidate.addToCountAtIndex === 'function' && typeof candidate.valueFromIndex === 'function' && typeof candidate.resize === 'function';
 }
 
-export function addEncodedInto(into: Histogram, encoded: string): boolean {
+export function addV2Into(into: Histogram, inner: Buffer): boolean {
   if (!isJsHistogram(into)) return false;
   const target = into as unknown as JsHistogramInternals;
-  const outer = Buffer.from(encoded, 'base64');
-  if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== COMPRESSED_COOKIE_BASE) return false;
-  const compressedLength = outer.readInt32BE(4);
-  const inner = inflateSync(outer.subarray(8, 8 + compressedLength));
-  if (inner.length < HEADER_BYTES || (inner.readInt32BE(0) & ~0xf0) !== COOKIE_BASE) return false;
+  if (inner.length < HEADER_BYTES || (inner.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) return false;
   const payloadLength = inner.readInt32BE(4);
   // inner.readInt32BE(8) is the normalizing index offset: hdr-histogram-js writes 1 and ignores it on decode, as here.
   const significantDigits = inner.readInt32BE(12);

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as hdr from 'hdr-histogram-js';
+import { brotliDecompressSync } from 'node:zlib';
+import { histogramOf, realisticLatencyUs } from '../../bench/merge/synthetic-latencies.js';
+import { addV2Into } from '../../lib/histogram/add-v2-counts.js';
+import {
+  addEncoded,
+  createHistogram,
+  createMergeHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  encodeHistogramQuickly,
+  summarize,
+  type Histogram,
+} from '../../lib/histogram/latency-histogram.js';
+import { compressedHdrOf, decodePayload } from '../../lib/histogram/v2-payload.js';
+
+/** A seeded generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+const PERCENTILES = [0, 1, 25, 50, 75, 90, 99, 99.9, 99.99, 100];
+
+/** Bucket-level reads of hdr-histogram-js's JS histograms (not in its typings). */
+interface BucketReads {
+  nextNonEquivalentValue(value: number): number;
+  getCountAtValue(value: number): number;
+}
+
+/** Everything fanout reads from a histogram, and every bucket's count. */
+function observable(histogram: Histogram) {
+  const buckets = histogram as unknown as BucketReads;
+  const counts: number[] = [];
+  for (let value = 1; value <= histogram.maxValue; value = buckets.nextNonEquivalentValue(value)) counts.push(buckets.getCountAtValue(value));
+  return {
+    totalCount: histogram.totalCount,
+    // An empty histogram's min is a sentinel (MAX_VALUE decoded, MAX_SAFE_INTEGER built): no value either way.
+    minNonZeroValue: histogram.totalCount === 0 ? 'none' : histogram.minNonZeroValue,
+    mean: histogram.mean,
+    stdDeviation: histogram.stdDeviation,
+    percentiles: PERCENTILES.map((percentile) => histogram.getValueAtPercentile(percentile)),
+    countAtZero: buckets.getCountAtValue(0),
+    counts,
+  };
+}
+
+function sample(seed: number, count: number, shape: 'narrow' | 'wide' | 'huge'): Histogram {
+  const next = random(seed);
+  const histogram = createHistogram();
+  for (let index = 0; index < count; index++) {
+    const value = shape === 'narrow' ? 20_000 + next() * 2_000 : shape === 'wide' ? 10 ** (next() * 7) : 2 ** (next() * 40);
+    histogram.recordValue(Math.round(value));
+  }
+  return histogram;
+}
+
+function cases(): Histogram[] {
+  const list: Histogram[] = [createHistogram(), sample(1, 1, 'narrow'), sample(2, 10_000, 'narrow'), sample(3, 50_000, 'wide'), sample(4, 5_000, 'huge')];
+  const withZero = sample(5, 100, 'wide');
+  withZero.recordValue(0);
+  list.push(withZero);
+  const bigCounts = createHistogram();
+  bigCounts.recordValueWithCount(1234, 5_000_000_000 / 4); // counts that need a multi-byte varint
+  bigCounts.recordValueWithCount(7, 300);
+  list.push(bigCounts);
+  return list;
+}
+
+test('both encodings decode to what hdr-histogram-js decodes from its own encoding', () => {
+  for (const [index, histogram] of cases().entries()) {
+    const reference = observable(hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(histogram), 32, false));
+    const stored = encodeHistogram(histogram);
+    assert.equal(addV2Into(createMergeHistogram(), decodePayload(stored)), true, `case ${index} takes the direct path`);
+    assert.deepEqual(observable(decodeHistogram(stored)), reference, `case ${index}, stored`);
+    assert.deepEqual(observable(decodeHistogram(encodeHistogramQuickly(histogram))), reference, `case ${index}, quick`);
+  }
+});
+
+test('the stored encoding is brotli around the standard V2 payload: any HdrHistogram port reads it once decompressed', () => {
+  const histogram = sample(7, 20_000, 'wide');
+  const payload = brotliDecompressSync(Buffer.from(encodeHistogram(histogram), 'base64'));
+  const byLibrary = hdr.decodeFromCompressedBase64(compressedHdrOf(payload), 32, false);
+  assert.deepEqual(observable(byLibrary), observable(histogram));
+});
+
+test('adding 200 encoded histograms equals adding their hdr-decoded copies', () => {
+  const histograms = Array.from({ length: 200 }, (_, index) => sample(100 + index, 500 + index * 10, index % 3 === 0 ? 'wide' : 'narrow'));
+  const fast = createMergeHistogram();
+  const reference = createMergeHistogram();
+  for (const [index, histogram] of histograms.entries()) {
+    addEncoded(fast, index % 2 === 0 ? encodeHistogram(histogram) : encodeHistogramQuickly(histogram));
+    reference.add(hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(histogram), 32, false));
+  }
+  const { counts: fastCounts, ...fastStats } = observable(fast);
+  const { counts: referenceCounts, ...referenceStats } = observable(reference);
+  assert.deepEqual(fastStats, referenceStats);
+  assert.deepEqual(fastCounts, referenceCounts);
+  assert.equal(fast.totalCount, histograms.reduce((sum, histogram) => sum + histogram.totalCount, 0));
+});
+
+test('a merge keeps counts past 2^32 in one bucket exact (no 32-bit wrap)', () => {
+  const worker = createMergeHistogram();
+  worker.recordValueWithCount(20_000, 3_000_000_000);
+  worker.recordValueWithCount(900_000, 100_000_000);
+  const encoded = encodeHistogram(worker);
+  const merged = createMergeHistogram();
+  addEncoded(merged, encoded);
+  addEncoded(merged, encoded);
+  assert.equal(merged.totalCount, 6_200_000_000);
+  assert.equal((merged as unknown as BucketReads).getCountAtValue(20_000), 6_000_000_000);
+  const summary = summarize(merged);
+  assert.ok(summary.p50 >= 19.98 && summary.p50 <= 20.03, `p50 ${summary.p50} ms`);
+  assert.ok(summary.p99 >= 899 && summary.p99 <= 901, `p99 ${summary.p99} ms`);
+});
+
+test('a 60 s slice at 1,000 req/s (two latency modes, 1 % tail to 2 s) is stored in at most 4 KB', () => {
+  for (const seed of [1, 2, 3]) {
+    const histogram = histogramOf(60_000, realisticLatencyUs, seed);
+    const stored = encodeHistogram(histogram);
+    assert.ok(stored.length <= 4096, `seed ${seed}: ${stored.length} characters`);
+    assert.ok(stored.length < encodeHistogramQuickly(histogram).length * 0.85, 'smaller than the zlib form');
+  }
+});
+
+test('text that is not an encoded histogram is refused with a clear error', () => {
+  assert.throws(() => decodeHistogram(Buffer.from('hello, not a histogram').toString('base64')), /not an encoded HDR histogram/);
+});
+
+test('other layouts are left to the library', () => {
+  const twoDigits = hdr.build({ numberOfSignificantValueDigits: 2, autoResize: true });
+  twoDigits.recordValue(12345);
+  const into = createMergeHistogram();
+  assert.equal(addV2Into(into, decodePayload(hdr.encodeIntoCompressedBase64(twoDigits))), false);
+  assert.equal(into.totalCount, 0, 'nothing added');
+  addEncoded(into, hdr.encodeIntoCompressedBase64(twoDigits));
+  assert.equal(into.totalCount, 1, 'the general path adds it');
+});
