@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'undici';
 import type { z } from 'zod';
 import { signRequest, type AwsCredentials } from '../aws-http/sign-request.js';
 import type { ScenarioInput } from '../config/scenario-schema.js';
@@ -33,15 +34,24 @@ export interface ApiClientOptions {
   region: string;
   /** The AWS default credential chain (env, profile, SSO, instance role...). */
   credentials: () => Promise<AwsCredentials>;
-  fetch?: typeof fetch;
+  /** How long to wait for the API's answer (headers, then body) before giving up. */
+  timeoutMs?: number;
 }
 
-/** The CLI's side of the HTTP API: SigV4-signed requests (the routes are AWS_IAM), checked answers. */
-export class FanoutApiClient {
-  private readonly fetch: typeof fetch;
+/** The API answers within Lambda's own limits; a stuck connection should not hang the CLI. */
+const DEFAULT_TIMEOUT_MS = 30_000;
 
-  constructor(private readonly options: ApiClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+/**
+ * The CLI's side of the HTTP API: SigV4-signed requests (the routes are AWS_IAM), checked answers.
+ * HTTP by undici's request(), with timeouts.
+ */
+export class FanoutApiClient {
+  constructor(private readonly options: ApiClientOptions) {}
+
+  private async send(url: URL, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+    const timeout = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const response = await httpRequest(url, { method, headers, ...(body === undefined ? {} : { body }), headersTimeout: timeout, bodyTimeout: timeout });
+    return { status: response.statusCode, text: await response.body.text() };
   }
 
   startRun(scenario: ScenarioInput, runId?: string): Promise<StartRunResponse> {
@@ -63,34 +73,32 @@ export class FanoutApiClient {
 
   /** Fetches report.json through its presigned link (no credentials needed). */
   async downloadReport(url: string): Promise<{ text: string; report: Report }> {
-    const response = await this.fetch(url);
-    const text = await response.text();
-    if (!response.ok) throw new Error(`downloading the report failed: HTTP ${response.status} ${text.slice(0, 200)}`);
+    const { status, text } = await this.send(new URL(url), 'GET');
+    if (status < 200 || status > 299) throw new Error(`downloading the report failed: HTTP ${status} ${text.slice(0, 200)}`);
     const report = JSON.parse(text) as Report;
     if (report.schemaVersion !== 1 || typeof report.status !== 'string') throw new Error('the downloaded file is not a fanout report');
     return { text, report };
   }
 
-  private async request<T extends z.ZodType>(method: string, path: string, schema: T, body = ''): Promise<z.output<T>> {
+  private async request<T extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: T, body = ''): Promise<z.output<T>> {
     const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`);
-    const headers = signRequest(
+    const headers = await signRequest(
       { method, url, headers: body === '' ? {} : { 'content-type': 'application/json' }, body },
       await this.options.credentials(),
       { region: this.options.region, service: 'execute-api' },
     );
     delete headers.host;
-    const response = await this.fetch(url, { method, headers, ...(body === '' ? {} : { body }) });
-    const text = await response.text();
+    const { status, text } = await this.send(url, method, headers, body === '' ? undefined : body);
     let parsed: unknown;
     try {
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
-      throw new ApiError(response.status, { error: 'not-json', message: `the API answered ${text.slice(0, 200)}` });
+      throw new ApiError(status, { error: 'not-json', message: `the API answered ${text.slice(0, 200)}` });
     }
-    if (!response.ok) {
+    if (status < 200 || status > 299) {
       const error = errorResponseSchema.safeParse(parsed);
       const fallback = { error: 'http', message: typeof (parsed as { message?: unknown }).message === 'string' ? (parsed as { message: string }).message : text.slice(0, 200) };
-      throw new ApiError(response.status, error.success ? error.data : fallback);
+      throw new ApiError(status, error.success ? error.data : fallback);
     }
     return schema.parse(parsed);
   }

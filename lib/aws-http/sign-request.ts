@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 /** AWS credentials as the SDK's default provider chain resolves them. */
 export interface AwsCredentials {
@@ -20,60 +21,70 @@ export interface SigningScope {
   service: string;
 }
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+/** What the signer hands its hash (the SDK's SourceData). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
 
-/** RFC 3986 encoding, as SigV4 wants it: everything but unreserved characters. */
-function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+function bytesOf(data: SourceData): string | Buffer {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
 }
 
-/** Outside S3, each path segment of the canonical URI is the sent (once-encoded) segment, encoded again. */
-function canonicalPath(url: URL): string {
-  const path = url.pathname === '' ? '/' : url.pathname;
-  return path
-    .split('/')
-    .map((segment) => encodeRfc3986(segment))
-    .join('/');
-}
+/** node:crypto as the signer's hash (SHA-256, or HMAC-SHA256 when given a key). */
+class NodeSha256 {
+  private hash: Hash | Hmac;
 
-function canonicalQuery(url: URL): string {
-  return [...url.searchParams]
-    .map(([name, value]) => [encodeRfc3986(name), encodeRfc3986(value)] as const)
-    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([name, value]) => `${name}=${value}`)
-    .join('&');
-}
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
 
-/** `20150830T123600Z` */
-export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
+  }
+
+  update(data: SourceData): void {
+    this.hash.update(bytesOf(data));
+  }
+
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+
+  reset(): void {
+    this.hash = this.fresh();
+  }
 }
 
 /**
  * Signs a request with AWS Signature Version 4 (what an AWS_IAM-authorised API Gateway route
- * checks) and returns the headers to send: the given ones plus host, x-amz-date, the payload hash,
- * the session token if any, and Authorization.
+ * checks), by the AWS SDK's own signer, and returns the headers to send: the given ones (lower-cased)
+ * plus host, x-amz-date, the session token if any, and authorization.
  */
-export function signRequest(request: RequestToSign, credentials: AwsCredentials, scope: SigningScope, now = new Date()): Record<string, string> {
-  const stamp = amzDate(now);
-  const day = stamp.slice(0, 8);
-  const payloadHash = sha256Hex(request.body);
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    host: request.url.host,
-    'x-amz-date': stamp,
-  };
-  if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
+export async function signRequest(request: RequestToSign, credentials: AwsCredentials, scope: SigningScope, now = new Date()): Promise<Record<string, string>> {
+  const signer = new SignatureV4({ credentials, region: scope.region, service: scope.service, sha256: NodeSha256, uriEscapePath: true, applyChecksum: false });
+  const signed = await signer.sign(
+    {
+      method: request.method.toUpperCase(),
+      protocol: request.url.protocol,
+      hostname: request.url.hostname,
+      ...(request.url.port === '' ? {} : { port: Number(request.url.port) }),
+      path: request.url.pathname === '' ? '/' : request.url.pathname,
+      query: queryOf(request.url),
+      headers: {
+        ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
+        host: request.url.host,
+      },
+      body: request.body,
+    },
+    { signingDate: now },
+  );
+  return signed.headers;
+}
 
-  const names = Object.keys(headers).sort();
-  const canonicalHeaders = names.map((name) => `${name}:${headers[name]!.trim().replace(/\s+/g, ' ')}\n`).join('');
-  const signedHeaders = names.join(';');
-  const canonicalRequest = [request.method.toUpperCase(), canonicalPath(request.url), canonicalQuery(request.url), canonicalHeaders, signedHeaders, payloadHash].join('\n');
-  const credentialScope = `${day}/${scope.region}/${scope.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', stamp, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), scope.region), scope.service), 'aws4_request');
-  const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return headers;
+function queryOf(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    query[name] = values.length === 1 ? values[0]! : values;
+  }
+  return query;
 }

@@ -1,5 +1,6 @@
 import { FUNCTIONS, functionName, type FunctionKey } from '../lambda/function-specs.js';
 import { envForRuntimeConfig, type RuntimeConfig } from '../lambda/runtime-config.js';
+import { EMULATOR_CREDENTIALS, EMULATOR_CREDENTIALS_ENV } from './emulator-credentials.js';
 import { HttpApiEmulator } from './http-api-emulator.js';
 import { LambdaEmulator, type EmulatedHandler } from './lambda-emulator.js';
 import { startStorageEmulators, type StorageEmulators } from './storage-emulators.js';
@@ -33,8 +34,6 @@ export interface EmulatedStack {
   close(): Promise<void>;
 }
 
-/** The credentials s3rver knows; dynalite and the Lambda emulator accept any. */
-export const EMULATOR_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } as const;
 const SERVICE = 'fanout';
 const STAGE = 'emulated';
 
@@ -58,7 +57,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     aggregator: functionName(SERVICE, STAGE, 'aggregator'),
   };
   // The functions' SDK clients find these through the default credential chain, as on Lambda.
-  Object.assign(process.env, EMULATOR_CREDENTIALS, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  Object.assign(process.env, EMULATOR_CREDENTIALS_ENV, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   delete process.env.AWS_SESSION_TOKEN;
   const storage: StorageEmulators = await startStorageEmulators({ region, bucket: `${SERVICE}-${STAGE}-results`, table: `${SERVICE}-${STAGE}-runs` });
   const keys = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -85,12 +84,14 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     };
     const env = {
       ...envForRuntimeConfig(config),
-      ...EMULATOR_CREDENTIALS,
+      ...EMULATOR_CREDENTIALS_ENV,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     Object.assign(process.env, env);
 
     api = new HttpApiEmulator({
+      region,
+      known: EMULATOR_CREDENTIALS,
       invokeApi: async (event) => {
         const invocation = await lambda.invokeByName(functions.api, event);
         if (invocation.error !== undefined) throw new Error(invocation.error);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { matchRoute } from '../api/routes.js';
+import type { AwsCredentials } from '../aws-http/sign-request.js';
+import { signatureProblem } from '../aws-http/verify-signature.js';
 import { LoopbackServer } from './loopback-server.js';
 
 /** What an HTTP API Lambda integration returns (payload format 2.0, structured). */
@@ -16,10 +18,12 @@ export interface HttpApiEmulatorOptions {
   /** Calls the api function with an event and resolves to its result (or rejects with its error). */
   invokeApi: (event: unknown) => Promise<unknown>;
   /**
-   * Like the deployed routes' AWS_IAM authoriser, refuse requests that carry no SigV4 signature.
-   * The signature itself is not checked: there are no IAM users here.
+   * Like the deployed routes' AWS_IAM authoriser, refuse requests without a valid SigV4 signature
+   * for this region and execute-api; signatures by `known` are recomputed and compared (see
+   * verify-signature.ts: there are no IAM users here to know other keys by).
    */
-  requireSignature?: boolean;
+  region: string;
+  known: AwsCredentials;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -63,15 +67,14 @@ export class HttpApiEmulator {
     const match = matchRoute(method, url.pathname);
     const body = await readBody(request);
     if (!match) return reply(response, 404, JSON.stringify({ message: 'Not Found' }));
-    const authorization = request.headers.authorization ?? '';
-    if (this.options.requireSignature !== false && !authorization.startsWith('AWS4-HMAC-SHA256 ')) {
-      return reply(response, 403, JSON.stringify({ message: 'Forbidden' }));
-    }
     const headers = Object.fromEntries(
       Object.entries(request.headers)
         .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
         .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : value]),
     );
+    const signedUrl = new URL(request.url ?? '/', `http://${headers.host ?? '127.0.0.1'}`);
+    const problem = await signatureProblem({ method, url: signedUrl, headers, body }, { region: this.options.region, service: 'execute-api', known: this.options.known });
+    if (problem !== undefined) return reply(response, 403, JSON.stringify({ message: 'Forbidden', reason: problem }));
     const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined;
     const now = Date.now();
     const event = {

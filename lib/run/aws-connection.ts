@@ -3,6 +3,7 @@ import { defaultCredentials, findDeployedStack } from '../adapters/aws/deployed-
 import { FanoutApiClient } from '../api/api-client.js';
 import type { AwsCredentials } from '../aws-http/sign-request.js';
 import { InputError, problemsFromZod } from '../config/input-error.js';
+import { EMULATOR_CREDENTIALS } from '../emulate/emulator-credentials.js';
 import type { Architecture } from '../cost/estimate-cost.js';
 
 /** The CLI's flags for reaching a deployed (or emulated) stack, as commander hands them over. */
@@ -43,9 +44,10 @@ export interface AwsConnectionInfo {
 
 export const DEFAULT_STACK_STAGE = 'dev';
 
-/** Any key signs for an emulated stack on this machine, which checks only that a signature is there. */
-const EMULATOR_CREDENTIALS: AwsCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
+/**
+ * The default credential chain; for an API on this machine (an emulated stack) without any AWS
+ * credentials, the emulator's key, whose signatures the emulated API recomputes and checks.
+ */
 function credentialsFor(apiUrl: string, region: string): () => Promise<AwsCredentials> {
   const fromChain = defaultCredentials(region);
   const host = new URL(apiUrl).hostname;

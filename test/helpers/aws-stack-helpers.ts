@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanoutApiClient } from '../../lib/api/api-client.js';
 import type { RunStatusResponse } from '../../lib/api/api-schemas.js';
-import { EMULATOR_CREDENTIALS, type EmulatedStack } from '../../lib/emulate/emulated-stack.js';
+import type { EmulatedStack } from '../../lib/emulate/emulated-stack.js';
+import { EMULATOR_CREDENTIALS } from '../../lib/emulate/emulator-credentials.js';
 import type { InvocationRecord } from '../../lib/emulate/lambda-emulator.js';
 
 /** A signed client of an emulated stack's HTTP API, as the CLI has. */
@@ -9,7 +10,7 @@ export function apiClientOf(stack: EmulatedStack): FanoutApiClient {
   return new FanoutApiClient({
     baseUrl: stack.apiUrl,
     region: stack.region,
-    credentials: async () => ({ accessKeyId: EMULATOR_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: EMULATOR_CREDENTIALS.AWS_SECRET_ACCESS_KEY }),
+    credentials: async () => EMULATOR_CREDENTIALS,
   });
 }
 
