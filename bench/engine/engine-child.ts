@@ -1,4 +1,4 @@
-import { decodeHistogram } from '../../lib/histogram/latency-histogram.js';
+import { decodeHistogram, type EncodedHistogram } from '../../lib/histogram/latency-histogram.js';
 import type { LoadResult } from '../load-result.js';
 import { closedScenario, openScenario, runOneSlice } from './engine-slice.js';
 
@@ -40,7 +40,7 @@ export interface OpenStepResult {
   cpuSeconds: number;
 }
 
-const percentileMs = (encoded: string, percentile: number) => decodeHistogram(encoded).getValueAtPercentile(percentile) / 1000;
+const percentileMs = (encoded: EncodedHistogram, percentile: number) => decodeHistogram(encoded).getValueAtPercentile(percentile) / 1000;
 
 async function closed(job: ClosedJob): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();

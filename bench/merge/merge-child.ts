@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { MergedStats } from '../../lib/aggregate/merged-stats.js';
-import type { SliceResult } from '../../lib/engine/slice-result.js';
+import { decode as decodeCbor } from 'cbor-x';
+import { decodeSliceResult } from '../../lib/engine/slice-result.js';
 import { addEncoded, createMergeHistogram } from '../../lib/histogram/latency-histogram.js';
 
 /**
@@ -17,7 +18,7 @@ export interface MergeTimings {
   peakRssMb: number;
 }
 
-function mergeHistograms(encoded: string[]): { ms: number; totalCount: number; p99Us: number } {
+function mergeHistograms(encoded: Uint8Array[]): { ms: number; totalCount: number; p99Us: number } {
   const started = performance.now();
   const merged = createMergeHistogram();
   for (const text of encoded) addEncoded(merged, text);
@@ -25,18 +26,18 @@ function mergeHistograms(encoded: string[]): { ms: number; totalCount: number; p
   return { ms, totalCount: merged.totalCount, p99Us: merged.getValueAtPercentile(99) };
 }
 
-/** What the aggregator does per step: every slice's counters and histograms (overall, service, names, timeline). */
-function mergeSlices(slices: SliceResult[]): { ms: number; totalCount: number; p99Us: number } {
+/** What the aggregator does per step: every stored slice read back (CBOR, validated), its counters and histograms merged. */
+function mergeSlices(blobs: Uint8Array[]): { ms: number; totalCount: number; p99Us: number } {
   const started = performance.now();
   const merged = new MergedStats();
-  for (const slice of slices) merged.add(slice);
+  for (const blob of blobs) merged.add(decodeSliceResult(blob));
   const ms = performance.now() - started;
   return { ms, totalCount: merged.latency.totalCount, p99Us: merged.latency.getValueAtPercentile(99) };
 }
 
 const [mode, path] = process.argv.slice(2);
-const items = JSON.parse(await readFile(path!, 'utf8')) as unknown[];
-const merge = mode === 'slices' ? () => mergeSlices(items as SliceResult[]) : () => mergeHistograms(items as string[]);
+const items = decodeCbor(await readFile(path!)) as Uint8Array[];
+const merge = mode === 'slices' ? () => mergeSlices(items) : () => mergeHistograms(items);
 const cold = merge();
 const warm = merge();
 const timings: MergeTimings = {

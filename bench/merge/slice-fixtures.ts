@@ -36,7 +36,7 @@ export function sliceResultOf({ worker, rps, overall, intervals }: SliceHistogra
   const requests = rps * intervals.length;
   const seconds = intervals.length;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: 'bench',
     step: 0,
     slice: 0,

@@ -2,7 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encodeHistogram, encodeHistogramQuickly } from '../../lib/histogram/latency-histogram.js';
+import { encode as encodeCbor } from 'cbor-x';
+import * as hdr from 'hdr-histogram-js';
+import { encodeSliceResult } from '../../lib/engine/slice-result.js';
+import { encodeHistogram } from '../../lib/histogram/latency-histogram.js';
 import { benchScript, lastJson, runChild } from '../child-process.js';
 import { GENERATOR_CORE, pinned } from '../machine.js';
 import type { MergeTimings } from '../merge/merge-child.js';
@@ -32,7 +35,6 @@ const SIZE_SHAPES: Array<{ label: string; latencyUs: (random: () => number) => n
 
 interface EncodedSize {
   stored: number;
-  storedBinary: number;
   zlibForm: number;
   encodeMs: number;
 }
@@ -42,7 +44,7 @@ function encodedSize(rate: number, seconds: number, latencyUs: (random: () => nu
   const started = performance.now();
   const stored = encodeHistogram(histogram);
   const encodeMs = performance.now() - started;
-  return { stored: stored.length, storedBinary: Buffer.from(stored, 'base64').length, zlibForm: encodeHistogramQuickly(histogram).length, encodeMs };
+  return { stored: stored.length, zlibForm: Buffer.from(hdr.encodeIntoCompressedBase64(histogram), 'base64').length, encodeMs };
 }
 
 function sliceSizes(seconds: number, smoke: boolean): Array<Array<string | number>> {
@@ -56,7 +58,6 @@ function sliceSizes(seconds: number, smoke: boolean): Array<Array<string | numbe
         thousands(rate),
         thousands(rate * seconds),
         thousands(stored),
-        thousands(median(sizes.map((size) => size.storedBinary))),
         thousands(median(sizes.map((size) => size.zlibForm))),
         round(median(sizes.map((size) => size.encodeMs)), 1),
         stored <= SIZE_TARGET_BYTES ? 'yes' : 'no',
@@ -86,13 +87,14 @@ export async function histogramMerge(context: BenchContext): Promise<BenchSectio
   try {
     log(`  generating ${workers} slice histograms of ${seconds} s at ${rps} req/s…`);
     const encoded = Array.from({ length: workers }, (_, worker) => encodeHistogram(histogramOf(rps * seconds, realisticLatencyUs, worker + 1)));
-    const sizes = encoded.map((text) => Buffer.byteLength(text));
+    const sizes = encoded.map((bytes) => bytes.length);
     const sizeRows = sliceSizes(seconds, context.smoke);
-    const histogramsFile = join(dir, 'histograms.json');
-    await writeFile(histogramsFile, JSON.stringify(encoded));
+    const histogramsFile = join(dir, 'histograms.cbor');
+    await writeFile(histogramsFile, encodeCbor(encoded));
     log(`  generating ${sliceSlices} complete slice results (overall, service, one name, ${seconds} timeline intervals)…`);
-    const slicesFile = join(dir, 'slices.json');
-    await writeFile(slicesFile, JSON.stringify(Array.from({ length: sliceSlices }, (_, worker) => syntheticSlice(worker, seconds, rps))));
+    const slicesFile = join(dir, 'slices.cbor');
+    const sliceBlobs = Array.from({ length: sliceSlices }, (_, worker) => encodeSliceResult(syntheticSlice(worker, seconds, rps)));
+    await writeFile(slicesFile, encodeCbor(sliceBlobs));
 
     const histogramRuns: MergeTimings[] = [];
     const sliceRuns: MergeTimings[] = [];
@@ -115,7 +117,7 @@ export async function histogramMerge(context: BenchContext): Promise<BenchSectio
 
     const markdown = [
       `Each worker histogram: ${seconds} s at ${thousands(rps)} req/s (${thousands(rps * seconds)} latencies; 90 % around 20 ms, 9 % around 60 ms, ` +
-        `1 % from 100 ms to 2 s), HDR, 3 significant digits, encoded as the engine stores it (HdrHistogram's V2 payload, brotli, base64: lib/histogram/v2-payload.ts). ` +
+        `1 % from 100 ms to 2 s), HDR, 3 significant digits, encoded as the engine stores it (HdrHistogram's V2 payload under brotli, as bytes in the CBOR slice result: lib/histogram/v2-payload.ts). ` +
         `Merged on core 0 in a fresh process (decode + add, as lib/histogram's addEncoded), ${context.rounds} runs.`,
       '',
       table(
@@ -125,7 +127,7 @@ export async function histogramMerge(context: BenchContext): Promise<BenchSectio
           [`same, warm (second pass)`, `${round(warm, 1)} ms`, histogramRuns.map((run) => round(run.warmMs, 0)).join(', '), ''],
           [`peak RSS of the merging process`, `${round(median(histogramRuns.map((run) => run.peakRssMb)), 0)} MB`, '', ''],
           [`merged count (exact: ${thousands(workers * rps * seconds)} expected)`, thousands(total), '', ''],
-          [`encoded size of the histograms merged above (base64 text, as stored)`, `${thousands(sizeMedian)} bytes`, `max ${thousands(sizeMax)}`, `≤ ${SIZE_TARGET_BYTES} bytes`],
+          [`encoded size of the histograms merged above (bytes, as stored)`, `${thousands(sizeMedian)} bytes`, `max ${thousands(sizeMax)}`, `≤ ${SIZE_TARGET_BYTES} bytes`],
           [
             `worker: encoding its whole slice result when the slice ends (overall, service, one name, ${seconds} intervals)`,
             `${round(median(encodeRuns), 0)} ms`,
@@ -133,7 +135,7 @@ export async function histogramMerge(context: BenchContext): Promise<BenchSectio
             'informational',
           ],
           [
-            `aggregator: ${sliceSlices} complete slice results (overall, service, per name, ${seconds} timeline intervals each), fresh process`,
+            `aggregator: ${sliceSlices} complete slice results (CBOR decoded and validated; overall, service, per name, ${seconds} timeline intervals each), fresh process`,
             `${round(median(sliceRuns.map((run) => run.coldMs)), 0)} ms`,
             sliceRuns.map((run) => round(run.coldMs, 0)).join(', '),
             'informational',
@@ -141,12 +143,12 @@ export async function histogramMerge(context: BenchContext): Promise<BenchSectio
         ],
       ),
       '',
-      `Encoded size of one slice's latency histogram (${seconds} s; median of 5 seeds): as stored (base64 text), the binary ` +
-        `inside it, and HdrHistogram's own zlib encoding (base64) for comparison. The size follows the number of distinct ` +
+      `Encoded size of one slice's latency histogram (${seconds} s; median of 5 seeds): as stored, and HdrHistogram's own ` +
+        `zlib encoding for comparison (bytes; base64 text of either would be a third larger). The size follows the number of distinct ` +
         `buckets the latencies fill (at 3 significant digits, about 1,000 per doubling of the latency), not the number of requests:`,
       '',
       table(
-        ['latencies', 'req/s', 'samples', 'stored bytes (median)', 'binary inside', 'HdrHistogram zlib form', 'encode ms', `stored ≤ ${SIZE_TARGET_BYTES} bytes`],
+        ['latencies', 'req/s', 'samples', 'stored bytes (median)', 'HdrHistogram zlib form', 'encode ms', `stored ≤ ${SIZE_TARGET_BYTES} bytes`],
         sizeRows,
       ),
     ].join('\n');

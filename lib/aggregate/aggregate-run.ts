@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { sliceResultSchema, type SliceResult } from '../engine/slice-result.js';
+import { decodeSliceResult, type SliceResult } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import { reportHtmlKey, reportKey, stepPrefix } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -25,27 +25,21 @@ export async function readStepSlices(blobs: BlobStore, plan: RunPlan, step: numb
   const planned = plan.steps[step]!;
   const prefix = `${stepPrefix(plan.runId, step)}slices/`;
   const keys = (await blobs.list(prefix)).filter((key) => {
-    const match = /^(\d+)\/(\d+)\.json$/.exec(key.slice(prefix.length));
+    const match = /^(\d+)\/(\d+)\.cbor$/.exec(key.slice(prefix.length));
     return match !== null && Number(match[1]) < planned.slices.length && Number(match[2]) < planned.workers;
   });
   const limit = pLimit(READ_CONCURRENCY);
   const results = await Promise.all(
     keys.map((key) =>
       limit(async () => {
-        const text = await blobs.get(key);
-        if (text === undefined) return undefined;
-        let parsed: ReturnType<typeof sliceResultSchema.safeParse>;
+        const bytes = await blobs.getBytes(key);
+        if (bytes === undefined) return undefined;
         try {
-          parsed = sliceResultSchema.safeParse(JSON.parse(text));
-        } catch {
-          warnings.push(`${key}: not JSON; left out`);
+          return decodeSliceResult(bytes);
+        } catch (error) {
+          warnings.push(`${key}: ${(error as Error).message}; left out`);
           return undefined;
         }
-        if (!parsed.success) {
-          warnings.push(`${key}: not a slice result (${parsed.error.issues[0]?.message ?? 'invalid'}); left out`);
-          return undefined;
-        }
-        return parsed.data;
       }),
     ),
   );

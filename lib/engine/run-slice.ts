@@ -61,7 +61,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
   const saturation = monitor.stop();
   const recorder = session.recorder;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: task.runId,
     step: task.step,
     slice: task.slice,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createHistogram, encodeHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { createHistogram, encodeHistogram, type EncodedHistogram, type Histogram } from '../histogram/latency-histogram.js';
 import { classifyError, describeError, type ErrorType } from './classify-error.js';
 import type { PreparedRequest, RequestNameStats } from './request-mix.js';
 import type { TimelineInterval } from './slice-result.js';
@@ -149,7 +149,7 @@ function serializeInterval(bucket: IntervalBucket): TimelineInterval {
 }
 
 /** `encode`: the stored form by default; live progress passes the quicker one (see v2-payload.ts). */
-export function encodeRequestStats(stats: RequestNameStats, encode: (histogram: Histogram) => string = encodeHistogram) {
+export function encodeRequestStats(stats: RequestNameStats, encode: (histogram: Histogram) => EncodedHistogram = encodeHistogram) {
   return {
     requests: stats.requests,
     errors: stats.errors,

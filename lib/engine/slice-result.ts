@@ -1,17 +1,21 @@
+import { Encoder } from 'cbor-x';
 import { z } from 'zod';
 
 /**
  * What one worker reports for one slice: counts and encoded HDR histograms (microseconds), written
  * to the BlobStore under run/step/slice/worker. Validated when read back, since it crosses S3.
+ * Stored as CBOR (RFC 8949), so that each histogram, HdrHistogram's V2 payload under brotli
+ * (lib/histogram/v2-payload.ts), is kept as bytes rather than as base64 text a third larger.
  */
 const count = z.number().int().min(0);
 const counts = z.record(z.string(), count);
+const histogram = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected an encoded histogram (bytes)' });
 
 export const requestNameStatsSchema = z.object({
   requests: count,
   errors: count,
   statusCodes: counts,
-  latency: z.string(),
+  latency: histogram,
 });
 
 export const timelineIntervalSchema = z.object({
@@ -21,7 +25,7 @@ export const timelineIntervalSchema = z.object({
   errors: count,
   /** Concurrent users (closed model) or the most requests in flight (open model). */
   users: count,
-  latency: z.string(),
+  latency: histogram,
 });
 
 export const saturationSchema = z.object({
@@ -34,7 +38,7 @@ export const saturationSchema = z.object({
 });
 
 export const sliceResultSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   runId: z.string(),
   step: count,
   slice: count,
@@ -58,9 +62,9 @@ export const sliceResultSchema = z.object({
   errorsByType: counts,
   errorSamples: z.array(z.object({ type: z.string(), message: z.string(), count })),
   /** Latency from the intended send time (open model) or the actual send (closed model). */
-  latency: z.string(),
+  latency: histogram,
   /** Service time: from the actual send to the response's end. */
-  service: z.string(),
+  service: histogram,
   byName: z.record(z.string(), requestNameStatsSchema),
   timeline: z.array(timelineIntervalSchema),
   saturation: saturationSchema,
@@ -72,3 +76,28 @@ export type Saturation = z.infer<typeof saturationSchema>;
 export type RequestNameStats = z.infer<typeof requestNameStatsSchema>;
 
 export const LATE_SEND_MS = 10;
+
+/** Plain CBOR: maps, and byte strings for bytes (no typed-array tags, no record extension), so any CBOR reader can read it. */
+const cbor = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
+
+export const SLICE_RESULT_CONTENT_TYPE = 'application/cbor';
+
+export function encodeSliceResult(result: SliceResult): Uint8Array {
+  return cbor.encode(result);
+}
+
+/** Reads back a stored slice result; throws naming what is wrong when it is not one. */
+export function decodeSliceResult(bytes: Uint8Array): SliceResult {
+  let decoded: unknown;
+  try {
+    decoded = cbor.decode(bytes);
+  } catch {
+    throw new Error('not CBOR');
+  }
+  const parsed = sliceResultSchema.safeParse(decoded);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`not a slice result (${issue ? `${issue.path.join('.') || 'top'}: ${issue.message}` : 'invalid'})`);
+  }
+  return parsed.data;
+}

@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../report/report-types.js';
 import { addV2Into } from './add-v2-counts.js';
-import { compressedHdrOf, decodePayload, encodeCompressedHdr, encodeStored } from './v2-payload.js';
+import { compressPayload, compressedHdrOf, decodePayload, v2PayloadOf } from './v2-payload.js';
 
 /**
  * Latency histograms: microseconds, 3 significant digits, auto-resizing so that an idle interval
@@ -29,18 +29,21 @@ export function createMergeHistogram(): Histogram {
   return hdr.build({ bitBucketSize: 64, autoResize: true, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS, useWebAssembly: false });
 }
 
-/** The stored form (slice results): HdrHistogram's V2 encoding, brotli-compressed, base64 (see v2-payload.ts). */
-export function encodeHistogram(histogram: Histogram): string {
-  return encodeStored(histogram);
+/** An encoded histogram: HdrHistogram's V2 payload, brotli-compressed when stored (see v2-payload.ts). */
+export type EncodedHistogram = Uint8Array;
+
+/** The stored form (slice results): the V2 payload under brotli. */
+export function encodeHistogram(histogram: Histogram): EncodedHistogram {
+  return compressPayload(v2PayloadOf(histogram));
 }
 
-/** HdrHistogram's own compressed encoding: a sub-millisecond encode, for progress sent while load runs. */
-export function encodeHistogramQuickly(histogram: Histogram): string {
-  return encodeCompressedHdr(histogram);
+/** The V2 payload uncompressed: a sub-millisecond encode, for progress sent between threads while load runs. */
+export function encodeHistogramQuickly(histogram: Histogram): EncodedHistogram {
+  return v2PayloadOf(histogram);
 }
 
-/** Decodes either encoding into a fresh merge histogram (counts, total, min and max as hdr-histogram-js decodes them). */
-export function decodeHistogram(encoded: string): Histogram {
+/** Decodes any form into a fresh merge histogram (counts, total, min and max as hdr-histogram-js decodes them). */
+export function decodeHistogram(encoded: EncodedHistogram): Histogram {
   const histogram = createMergeHistogram();
   addEncoded(histogram, encoded);
   return histogram;
@@ -50,7 +53,7 @@ export function decodeHistogram(encoded: string): Histogram {
  * Adds an encoded histogram into `into` (exact: bucket counts add; nothing is averaged), without
  * decoding it into a histogram of its own first (see add-v2-counts.ts).
  */
-export function addEncoded(into: Histogram, encoded: string): void {
+export function addEncoded(into: Histogram, encoded: EncodedHistogram): void {
   const payload = decodePayload(encoded);
   // Another bucket layout (other significant digits or lowest value): the library's general decoder.
   if (!addV2Into(into, payload)) into.add(hdr.decodeFromCompressedBase64(compressedHdrOf(payload), 64, false));

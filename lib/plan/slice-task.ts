@@ -16,7 +16,7 @@ export const sliceTaskSchema = z
 export type SliceTask = z.infer<typeof sliceTaskSchema>;
 
 export function sliceKey(task: Pick<SliceTask, 'runId' | 'step' | 'slice' | 'worker'>): string {
-  return `${stepPrefix(task.runId, task.step)}slices/${task.slice}/${task.worker}.json`;
+  return `${stepPrefix(task.runId, task.step)}slices/${task.slice}/${task.worker}.cbor`;
 }
 
 export function stepPrefix(runId: string, step: number): string {

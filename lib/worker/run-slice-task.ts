@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
-import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
+import { encodeSliceResult, SLICE_RESULT_CONTENT_TYPE, type SliceResult, type TimelineInterval } from '../engine/slice-result.js';
 import { expectedSlices, type RunPlan } from '../plan/run-plan.js';
 import { planKey, sliceKey, sliceWindow, successorsOf, type SliceTask } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -89,7 +89,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
           `lag p99 ${result.saturation.eventLoopLagP99Ms} ms): its numbers may measure the generator; add workers`,
       );
     }
-    await deps.blobs.put(sliceKey(task), JSON.stringify(result), 'application/json');
+    await deps.blobs.put(sliceKey(task), encodeSliceResult(result), SLICE_RESULT_CONTENT_TYPE);
     const completion = await deps.results.completeSlice(task);
     if (completion.first && completion.doneInStep >= expectedSlices(step)) {
       await deps.invoker.invokeAggregator({ runId: task.runId, step: task.step });

@@ -77,9 +77,9 @@ test('a run through the HTTP API: the report in S3 counts exactly what the targe
     assert.ok(workers.every((invocation) => invocation.type === 'Event' && invocation.error === undefined));
     assert.ok(workers.every((invocation) => (invocation.result as { ran: boolean }).ran));
 
-    // Histograms in S3 under runs/<id>/steps/<s>/slices/<k>/<w>.json, plan and report beside them.
+    // Slice results (CBOR) in S3 under runs/<id>/steps/<s>/slices/<k>/<w>.cbor, plan and report beside them.
     const keys = await s3Keys(`runs/${started.runId}/`);
-    assert.equal(keys.filter((key) => /\/steps\/\d\/slices\/\d\/\d\.json$/.test(key)).length, 8);
+    assert.equal(keys.filter((key) => /\/steps\/\d\/slices\/\d\/\d\.cbor$/.test(key)).length, 8);
     assert.ok(keys.includes(`runs/${started.runId}/plan.json`));
     assert.ok(keys.includes(`runs/${started.runId}/report.json`));
 

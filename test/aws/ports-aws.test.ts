@@ -52,20 +52,20 @@ test('S3: keys live under runs/ in the bucket; slice histograms are sent with th
     { step: 'finalizeRequest', name: 'recordTagging' },
   );
   const blobs = new S3BlobStore(client, stack.bucket);
-  await blobs.put('tagged-run/steps/0/slices/0/0.json', '{}');
+  await blobs.put('tagged-run/steps/0/slices/0/0.cbor', '{}');
   await blobs.put('tagged-run/report.json', '{}');
   const listed = await client.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'tagged-run' }));
   assert.equal(listed.KeyCount ?? 0, 0, 'nothing outside runs/');
   const under = await client.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `${RUNS_PREFIX}tagged-run/` }));
-  assert.deepEqual(under.Contents?.map((object) => object.Key).sort(), ['runs/tagged-run/report.json', 'runs/tagged-run/steps/0/slices/0/0.json']);
-  assert.equal(tagging.get(`/${stack.bucket}/runs/tagged-run/steps/0/slices/0/0.json`), `${SLICE_TAG.key}=${SLICE_TAG.value}`);
+  assert.deepEqual(under.Contents?.map((object) => object.Key).sort(), ['runs/tagged-run/report.json', 'runs/tagged-run/steps/0/slices/0/0.cbor']);
+  assert.equal(tagging.get(`/${stack.bucket}/runs/tagged-run/steps/0/slices/0/0.cbor`), `${SLICE_TAG.key}=${SLICE_TAG.value}`);
   assert.equal(tagging.get(`/${stack.bucket}/runs/tagged-run/report.json`), undefined);
   assert.ok(tagging.has(`/${stack.bucket}/runs/tagged-run/report.json`));
 });
 
 test('DynamoDB: live progress adds every worker\'s interval into one item; steps take the larger user count', async () => {
   const progress = new DynamoRunProgress(dynamoDocumentClient(connection()), stack.table);
-  const interval = (i: number, requests: number, users: number) => ({ i, requests, errors: 1, users, latency: '' });
+  const interval = (i: number, requests: number, users: number) => ({ i, requests, errors: 1, users, latency: new Uint8Array() });
   await Promise.all([
     progress.record('progress-run', 0, interval(3, 100, 10)),
     progress.record('progress-run', 0, interval(3, 50, 5)),

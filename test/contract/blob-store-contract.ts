@@ -29,6 +29,16 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreSub
       assert.equal(await store.get(`${id}/missing.json`), undefined);
     });
 
+    test('bytes read back as the same bytes (every byte value, not valid UTF-8), and as nothing when missing', async () => {
+      const id = runId();
+      const bytes = new Uint8Array(Array.from({ length: 1024 }, (_, index) => (index * 7 + 0xc3) % 256));
+      await store.put(`${id}/steps/0/slices/0/0.cbor`, bytes, 'application/cbor');
+      const read = await store.getBytes(`${id}/steps/0/slices/0/0.cbor`);
+      assert.ok(read instanceof Uint8Array);
+      assert.deepEqual(Buffer.from(read), Buffer.from(bytes));
+      assert.equal(await store.getBytes(`${id}/steps/0/slices/0/1.cbor`), undefined);
+    });
+
     test('a second put of the same key overwrites it (a retried write is harmless)', async () => {
       const id = runId();
       await store.put(`${id}/report.json`, 'first');
@@ -40,7 +50,7 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreSub
     test('list returns every key under a prefix, relative as written, and nothing else', async () => {
       const id = runId();
       const keys: string[] = [];
-      for (let step = 0; step < 12; step++) for (let worker = 0; worker < 3; worker++) keys.push(`${id}/steps/${step}/slices/0/${worker}.json`);
+      for (let step = 0; step < 12; step++) for (let worker = 0; worker < 3; worker++) keys.push(`${id}/steps/${step}/slices/0/${worker}.cbor`);
       await Promise.all(keys.map((key) => store.put(key, key)));
       await store.put(`${id}/plan.json`, '{}');
       await store.put(`${id}x/plan.json`, '{}');
@@ -55,9 +65,9 @@ export function blobStoreContract(name: string, open: () => Promise<BlobStoreSub
 
     test('delete removes a key; deleting a missing key is no error', async () => {
       const id = runId();
-      await store.put(`${id}/steps/0/slices/0/0.json`, 'x');
-      await store.delete(`${id}/steps/0/slices/0/0.json`);
-      assert.equal(await store.get(`${id}/steps/0/slices/0/0.json`), undefined);
+      await store.put(`${id}/steps/0/slices/0/0.cbor`, 'x');
+      await store.delete(`${id}/steps/0/slices/0/0.cbor`);
+      assert.equal(await store.get(`${id}/steps/0/slices/0/0.cbor`), undefined);
       assert.deepEqual(await store.list(`${id}/`), []);
       await store.delete(`${id}/never-written.json`);
     });

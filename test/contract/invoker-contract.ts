@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings.js';
-import { sliceResultSchema } from '../../lib/engine/slice-result.js';
+import { decodeSliceResult } from '../../lib/engine/slice-result.js';
 import { planRun, type RunPlan } from '../../lib/plan/run-plan.js';
 import { firstTasks, planKey, sliceKey } from '../../lib/plan/slice-task.js';
 import type { BlobStore } from '../../lib/ports/blob-store.js';
@@ -59,8 +59,7 @@ export function invokerContract(name: string, open: () => Promise<InvokerSubject
       assert.ok(Date.now() < startAt, 'invokeSlice waited for the work');
       assert.equal(await subject.blobs.get(sliceKey(task!)), undefined);
 
-      const text = await eventually('the slice result', () => subject.blobs.get(sliceKey(task!)));
-      const result = sliceResultSchema.parse(JSON.parse(text));
+      const result = decodeSliceResult(await eventually('the slice result', () => subject.blobs.getBytes(sliceKey(task!))));
       assert.ok(result.requests > 0, 'the worker generated load');
       assert.equal(result.requests, target.received());
       assert.ok(result.actualStart >= startAt - 5, 'the worker waited for the start barrier');

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestTarget } from '../helpers/test-target.js';
 import { runScenario } from '../helpers/run-helpers.js';
 import { finalizeRun } from '../../lib/aggregate/aggregate-run.js';
 import { LocalBlobStore } from '../../lib/adapters/local/local-blob-store.js';
 import { LocalResultStore } from '../../lib/adapters/local/local-result-store.js';
+import { decodeSliceResult } from '../../lib/engine/slice-result.js';
 import type { Report } from '../../lib/report/report-types.js';
 
 test('the report counts exactly what the target received, per request name and status', async () => {
@@ -95,8 +96,8 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
     assert.equal(report.totals.requests, target.received());
 
     const runId = report.run.id;
-    const lost = JSON.parse(await readFile(join(outDir, runId, 'steps', '1', 'slices', '1', '0.json'), 'utf8')) as { requests: number };
-    await rm(join(outDir, runId, 'steps', '1', 'slices', '1', '0.json'));
+    const lost = decodeSliceResult(await readFile(join(outDir, runId, 'steps', '1', 'slices', '1', '0.cbor')));
+    await rm(join(outDir, runId, 'steps', '1', 'slices', '1', '0.cbor'));
     const again = await finalizeRun({ blobs: new LocalBlobStore(outDir), results: new LocalResultStore(outDir) }, runId);
     assert.equal(again.status, 'partial');
     assert.deepEqual(again.steps[1]!.completeness, { expected: 4, received: 3 });
@@ -107,6 +108,13 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
     assert.deepEqual(again.completeness, { expected: 8, received: 7 });
     const stored = JSON.parse(await readFile(join(outDir, runId, 'report.json'), 'utf8')) as Report;
     assert.equal(stored.status, 'partial');
+
+    // A damaged slice result is left out and named; the others still count.
+    await writeFile(join(outDir, runId, 'steps', '1', 'slices', '0', '1.cbor'), 'not a slice result');
+    const damaged = await finalizeRun({ blobs: new LocalBlobStore(outDir), results: new LocalResultStore(outDir) }, runId);
+    assert.deepEqual(damaged.steps[1]!.completeness, { expected: 4, received: 2 });
+    assert.deepEqual(damaged.steps[0], report.steps[0]);
+    assert.ok(damaged.warnings.some((warning) => warning.includes('steps/1/slices/0/1.cbor')), damaged.warnings.join('; '));
   } finally {
     await target.close();
   }

@@ -9,7 +9,7 @@ function sliceOf(worker: number, samplesUs: number[]): SliceResult {
   for (const sample of samplesUs) histogram.recordValue(sample);
   const encoded = encodeHistogram(histogram);
   return {
-    schemaVersion: 1, runId: 'r', step: 0, slice: 0, worker, model: 'closed', plannedLevel: 1,
+    schemaVersion: 2, runId: 'r', step: 0, slice: 0, worker, model: 'closed', plannedLevel: 1,
     plannedStart: 0, actualStart: 0, endedAt: 1000, stopped: false,
     requests: samplesUs.length, errors: 0, late: 0, dropped: 0, scheduled: 0,
     statusCodes: { '200': samplesUs.length }, errorsByType: {}, errorSamples: [],

@@ -55,7 +55,7 @@ test('every slice task is keyed run/step/slice/worker and chained exactly once',
   const expected = plan.steps.reduce((sum, step) => sum + expectedSlices(step), 0);
   assert.equal(seen.size, expected);
   assert.ok([...seen.values()].every((count) => count === 1));
-  assert.ok(seen.has('r1/steps/2/slices/2/2.json'));
+  assert.ok(seen.has('r1/steps/2/slices/2/2.cbor'));
 });
 
 test('users ramp at the spawn rate across slice boundaries', () => {

@@ -30,7 +30,7 @@ export class S3BlobStore implements BlobStore {
     return `${RUNS_PREFIX}${key}`;
   }
 
-  async put(key: string, body: string, contentType = 'application/json'): Promise<void> {
+  async put(key: string, body: string | Uint8Array, contentType = typeof body === 'string' ? 'application/json' : 'application/octet-stream'): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -43,9 +43,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
-      return await response.Body?.transformToString('utf8');
+      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
       throw error;

@@ -13,7 +13,7 @@ export class LocalBlobStore implements BlobStore {
     return join(this.root, ...key.split('/'));
   }
 
-  async put(key: string, body: string): Promise<void> {
+  async put(key: string, body: string | Uint8Array): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     // Write then rename, so that a reader never sees half a file.
@@ -23,8 +23,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    return (await this.getBytes(key))?.toString('utf8');
+  }
+
+  async getBytes(key: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.pathOf(key), 'utf8');
+      return await readFile(this.pathOf(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
