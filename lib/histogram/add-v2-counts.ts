@@ -54,16 +54,48 @@ export function addV2Into(into: Histogram, inner: Buffer): boolean {
   const end = HEADER_BYTES + payloadLength;
   if (end > inner.length) throw new Error('truncated histogram encoding');
 
-  // First pass: the extent and total, so that `into` is resized once before any count is added.
-  let index = 0;
+  // One pass decodes the non-zero buckets into scratch arrays and finds the extent, so that `into`
+  // is resized once before any count is added.
+  const nonZero = decodeNonZeroBuckets(inner, end);
+  if (nonZero === 0) return true; // empty: nothing to add
+  const { indexes, counts } = scratch;
   let total = 0;
-  let minIndex = -1;
-  let maxIndex = -1;
+  for (let bucket = 0; bucket < nonZero; bucket++) total += counts[bucket]!;
+  const maxIndex = indexes[nonZero - 1]!;
+  // A count at index 0 is a recorded zero: no minimum non-zero value.
+  const minIndex = indexes[0] !== 0 ? indexes[0]! : nonZero > 1 ? indexes[1]! : -1;
+
+  const decodedMax = target.highestEquivalentValue(target.valueFromIndex(maxIndex));
+  if (target.highestEquivalentValue(target.valueFromIndex(target.countsArrayLength - 1)) < decodedMax) {
+    if (!target.autoResize) throw new Error("the encoded histogram has values beyond this histogram's range");
+    target.resize(decodedMax);
+  }
+  for (let bucket = 0; bucket < nonZero; bucket++) target.addToCountAtIndex(indexes[bucket]!, counts[bucket]!);
+  target.setTotalCount(target.totalCount + total);
+  if (decodedMax > target.maxValue) target.updatedMaxValue(decodedMax);
+  if (minIndex >= 0) {
+    const decodedMin = target.valueFromIndex(minIndex);
+    if (decodedMin < target.minNonZeroValue) target.updateMinNonZeroValue(decodedMin);
+  }
+  return true;
+}
+
+/** Reused between calls (merges run one at a time per thread): no allocation per encoded histogram. */
+const scratch = { indexes: new Int32Array(4096), counts: new Float64Array(4096) };
+
+/**
+ * The V2 counts (ZigZag LEB128; a negative value skips that many empty buckets) from the header's
+ * end to `end`, as (index, count) pairs of the non-zero buckets in `scratch`, in index order;
+ * returns how many.
+ */
+function decodeNonZeroBuckets(payload: Buffer, end: number): number {
+  let length = 0;
+  let index = 0;
   for (let position = HEADER_BYTES; position < end; ) {
-    let byte = inner[position++]!;
+    let byte = payload[position++]!;
     let raw = byte & 0x7f;
     for (let scale = 128; byte & 0x80 && position < end; scale *= 128) {
-      byte = inner[position++]!;
+      byte = payload[position++]!;
       raw += (byte & 0x7f) * scale;
     }
     const value = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
@@ -72,42 +104,21 @@ export function addV2Into(into: Histogram, inner: Buffer): boolean {
       continue;
     }
     if (value > 0) {
-      total += value;
-      if (minIndex < 0 && index !== 0) minIndex = index;
-      maxIndex = index;
+      if (length === scratch.indexes.length) growScratch();
+      scratch.indexes[length] = index;
+      scratch.counts[length] = value;
+      length++;
     }
     index++;
   }
-  if (maxIndex < 0) return true; // empty: nothing to add
+  return length;
+}
 
-  const decodedMax = target.highestEquivalentValue(target.valueFromIndex(maxIndex));
-  if (target.highestEquivalentValue(target.valueFromIndex(target.countsArrayLength - 1)) < decodedMax) {
-    if (!target.autoResize) throw new Error("the encoded histogram has values beyond this histogram's range");
-    target.resize(decodedMax);
-  }
-
-  // Second pass: add the counts.
-  index = 0;
-  for (let position = HEADER_BYTES; position < end; ) {
-    let byte = inner[position++]!;
-    let raw = byte & 0x7f;
-    for (let scale = 128; byte & 0x80 && position < end; scale *= 128) {
-      byte = inner[position++]!;
-      raw += (byte & 0x7f) * scale;
-    }
-    const value = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-    if (value < 0) {
-      index -= value;
-      continue;
-    }
-    if (value > 0) target.addToCountAtIndex(index, value);
-    index++;
-  }
-  target.setTotalCount(target.totalCount + total);
-  if (decodedMax > target.maxValue) target.updatedMaxValue(decodedMax);
-  if (minIndex >= 0) {
-    const decodedMin = target.valueFromIndex(minIndex);
-    if (decodedMin < target.minNonZeroValue) target.updateMinNonZeroValue(decodedMin);
-  }
-  return true;
+function growScratch(): void {
+  const indexes = new Int32Array(scratch.indexes.length * 2);
+  const counts = new Float64Array(scratch.counts.length * 2);
+  indexes.set(scratch.indexes);
+  counts.set(scratch.counts);
+  scratch.indexes = indexes;
+  scratch.counts = counts;
 }
