@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { matchRoute } from '../api/routes.js';
 import type { AwsCredentials } from '../aws-http/sign-request.js';
 import { signatureProblem } from '../aws-http/verify-signature.js';
-import { LoopbackServer } from './loopback-server.js';
+import { LoopbackServer, readRequestText } from './loopback-server.js';
 
 /** What an HTTP API Lambda integration returns (payload format 2.0, structured). */
 const integrationResultSchema = z.object({
@@ -24,15 +24,6 @@ export interface HttpApiEmulatorOptions {
    */
   region: string;
   known: AwsCredentials;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
@@ -65,7 +56,7 @@ export class HttpApiEmulator {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
     const match = matchRoute(method, url.pathname);
-    const body = await readBody(request);
+    const body = await readRequestText(request);
     if (!match) return reply(response, 404, JSON.stringify({ message: 'Not Found' }));
     const headers = Object.fromEntries(
       Object.entries(request.headers)

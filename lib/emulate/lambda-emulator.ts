@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer } from './loopback-server.js';
+import { LoopbackServer, readRequestText } from './loopback-server.js';
 
 /** What an emulated invocation gets as Lambda's context. */
 export interface EmulatedContext {
@@ -64,15 +64,6 @@ function functionNameOf(pathPart: string): string {
   return arn ? arn[1]! : name.split(':')[0]!;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
@@ -127,7 +118,7 @@ export class LambdaEmulator {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const invoke = INVOKE_PATH.exec(url.pathname);
     if (invoke && request.method === 'POST') {
-      const body = await readBody(request);
+      const body = await readRequestText(request);
       const type = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
       return this.onInvoke(functionNameOf(invoke[1]!), String(type), body, response);
     }

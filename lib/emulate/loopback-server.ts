@@ -39,3 +39,13 @@ export class LoopbackServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/** A request's whole body as UTF-8 text (the emulated APIs take JSON or nothing). */
+export function readRequestText(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
