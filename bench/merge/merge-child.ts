@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { MergedStats } from '../../lib/aggregate/merged-stats.js';
-import { decode as decodeCbor } from 'cbor-x';
+import { decode as decodeCbor } from 'cborg';
 import { decodeSliceResult } from '../../lib/engine/slice-result.js';
 import { addEncoded, createMergeHistogram } from '../../lib/histogram/latency-histogram.js';
 

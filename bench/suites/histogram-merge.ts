@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { encode as encodeCbor } from 'cbor-x';
+import { encode as encodeCbor } from 'cborg';
 import * as hdr from 'hdr-histogram-js';
 import { encodeSliceResult } from '../../lib/engine/slice-result.js';
 import { encodeHistogram } from '../../lib/histogram/latency-histogram.js';

@@ -1,4 +1,4 @@
-import { Encoder } from 'cbor-x';
+import { decode as decodeCbor, encode as encodeCbor } from 'cborg';
 import { z } from 'zod';
 
 /**
@@ -77,20 +77,17 @@ export type RequestNameStats = z.infer<typeof requestNameStatsSchema>;
 
 export const LATE_SEND_MS = 10;
 
-/** Plain CBOR: maps, and byte strings for bytes (no typed-array tags, no record extension), so any CBOR reader can read it. */
-const cbor = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
-
 export const SLICE_RESULT_CONTENT_TYPE = 'application/cbor';
 
 export function encodeSliceResult(result: SliceResult): Uint8Array {
-  return cbor.encode(result);
+  return encodeCbor(result);
 }
 
 /** Reads back a stored slice result; throws naming what is wrong when it is not one. */
 export function decodeSliceResult(bytes: Uint8Array): SliceResult {
   let decoded: unknown;
   try {
-    decoded = cbor.decode(bytes);
+    decoded = decodeCbor(bytes);
   } catch {
     throw new Error('not CBOR');
   }
