@@ -1,6 +1,8 @@
 import { addEncoded, createMergeHistogram, type Histogram } from '../histogram/latency-histogram.js';
 import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
 
+type Counters = Pick<SliceResult, 'requests' | 'errors' | 'late' | 'dropped' | 'scheduled' | 'statusCodes' | 'errorsByType'>;
+
 export interface NameStats {
   requests: number;
   errors: number;
@@ -57,23 +59,11 @@ export class MergedStats {
   add(result: SliceResult): void {
     addEncoded(this.latency, result.latency);
     addEncoded(this.service, result.service);
-    this.requests += result.requests;
-    this.errors += result.errors;
-    this.late += result.late;
-    this.dropped += result.dropped;
-    this.scheduled += result.scheduled;
+    this.addCounters(result);
     this.slices += 1;
     this.stopped += result.stopped ? 1 : 0;
-    addCounts(this.statusCodes, result.statusCodes);
-    addCounts(this.errorsByType, result.errorsByType);
     for (const sample of result.errorSamples) this.addSample(sample);
-    for (const [name, byName] of Object.entries(result.byName)) {
-      const into = this.nameStats(name);
-      into.requests += byName.requests;
-      into.errors += byName.errors;
-      addCounts(into.statusCodes, byName.statusCodes);
-      addEncoded(into.latency, byName.latency);
-    }
+    for (const [name, byName] of Object.entries(result.byName)) addEncoded(this.addNameCounters(name, byName).latency, byName.latency);
     for (const interval of result.timeline) this.addInterval(result.step, interval);
     this.workersStarted.add(result.worker);
     if (result.saturation.saturated) this.saturatedWorkers.add(result.worker);
@@ -88,23 +78,11 @@ export class MergedStats {
   absorb(other: MergedStats): void {
     this.latency.add(other.latency);
     this.service.add(other.service);
-    this.requests += other.requests;
-    this.errors += other.errors;
-    this.late += other.late;
-    this.dropped += other.dropped;
-    this.scheduled += other.scheduled;
+    this.addCounters(other);
     this.slices += other.slices;
     this.stopped += other.stopped;
-    addCounts(this.statusCodes, other.statusCodes);
-    addCounts(this.errorsByType, other.errorsByType);
     for (const sample of other.errorSamples.values()) this.addSample(sample);
-    for (const [name, stats] of other.byName) {
-      const into = this.nameStats(name);
-      into.requests += stats.requests;
-      into.errors += stats.errors;
-      addCounts(into.statusCodes, stats.statusCodes);
-      into.latency.add(stats.latency);
-    }
+    for (const [name, stats] of other.byName) this.addNameCounters(name, stats).latency.add(stats.latency);
     for (const worker of other.workersStarted) this.workersStarted.add(worker);
     for (const worker of other.saturatedWorkers) this.saturatedWorkers.add(worker);
     for (const [index, point] of other.timeline) {
@@ -139,6 +117,26 @@ export class MergedStats {
     const into = this.errorSamples.get(key);
     if (into) into.count += sample.count;
     else if (this.errorSamples.size < 50) this.errorSamples.set(key, { ...sample });
+  }
+
+  /** The counters a slice result and a merge both carry. */
+  private addCounters(from: Counters): void {
+    this.requests += from.requests;
+    this.errors += from.errors;
+    this.late += from.late;
+    this.dropped += from.dropped;
+    this.scheduled += from.scheduled;
+    addCounts(this.statusCodes, from.statusCodes);
+    addCounts(this.errorsByType, from.errorsByType);
+  }
+
+  /** Adds a request name's counters; returns its stats, for the caller to add the histogram in its form. */
+  private addNameCounters(name: string, from: Pick<NameStats, 'requests' | 'errors' | 'statusCodes'>): NameStats {
+    const into = this.nameStats(name);
+    into.requests += from.requests;
+    into.errors += from.errors;
+    addCounts(into.statusCodes, from.statusCodes);
+    return into;
   }
 
   private nameStats(name: string): NameStats {
