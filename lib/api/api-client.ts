@@ -41,6 +41,8 @@ export interface ApiClientOptions {
 /** The API answers within Lambda's own limits; a stuck connection should not hang the CLI. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+const isSuccess = (status: number) => status >= 200 && status <= 299;
+
 /**
  * The CLI's side of the HTTP API: SigV4-signed requests (the routes are AWS_IAM), checked answers.
  * HTTP by undici's request(), with timeouts.
@@ -74,7 +76,7 @@ export class FanoutApiClient {
   /** Fetches report.json through its presigned link (no credentials needed). */
   async downloadReport(url: string): Promise<{ text: string; report: Report }> {
     const { status, text } = await this.send(new URL(url), 'GET');
-    if (status < 200 || status > 299) throw new Error(`downloading the report failed: HTTP ${status} ${text.slice(0, 200)}`);
+    if (!isSuccess(status)) throw new Error(`downloading the report failed: HTTP ${status} ${text.slice(0, 200)}`);
     const report = JSON.parse(text) as Report;
     if (report.schemaVersion !== 1 || typeof report.status !== 'string') throw new Error('the downloaded file is not a fanout report');
     return { text, report };
@@ -95,7 +97,7 @@ export class FanoutApiClient {
     } catch {
       throw new ApiError(status, { error: 'not-json', message: `the API answered ${text.slice(0, 200)}` });
     }
-    if (status < 200 || status > 299) {
+    if (!isSuccess(status)) {
       const error = errorResponseSchema.safeParse(parsed);
       const fallback = { error: 'http', message: typeof (parsed as { message?: unknown }).message === 'string' ? (parsed as { message: string }).message : text.slice(0, 200) };
       throw new ApiError(status, error.success ? error.data : fallback);
