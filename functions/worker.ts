@@ -3,10 +3,10 @@ import { sliceTaskSchema } from '../lib/plan/slice-task.js';
 import { runSliceTask } from '../lib/worker/run-slice-task.js';
 
 export type WorkerResult =
-  | { ran: true; requests: number; errors: number; stopped: boolean }
+  | { ran: true; requests: number; errors: number; stopped: boolean; steps: number; storeFailures: string[] }
   | { ran: false; reason: 'duplicate' | 'stopped-before-start' };
 
-/** One slice of one worker's load (the event is a slice task); see lib/worker/run-slice-task.ts. */
+/** One slice of one lane's load (the event is a slice task); see lib/worker/run-slice-task.ts. */
 export async function handler(event: unknown): Promise<WorkerResult> {
   const task = sliceTaskSchema.parse(event);
   const { blobs, results, invoker, progress } = awsRuntime();
@@ -16,9 +16,9 @@ export async function handler(event: unknown): Promise<WorkerResult> {
     results,
     invoker,
     log: (message) => console.log(message),
-    onIntervalClosed: (slice, interval) => {
+    onIntervalClosed: (slice, step, interval) => {
       // Live progress only: a failed write costs a point of the live view, never the slice.
-      const write = progress.record(slice.runId, slice.step, interval).catch((error: unknown) => console.warn(`progress write failed: ${String(error)}`));
+      const write = progress.record(slice.runId, step, interval).catch((error: unknown) => console.warn(`progress write failed: ${String(error)}`));
       progressWrites.add(write);
       void write.finally(() => progressWrites.delete(write));
     },
@@ -26,5 +26,13 @@ export async function handler(event: unknown): Promise<WorkerResult> {
   // Lambda freezes the process when the handler returns: finish the writes first.
   await Promise.all(progressWrites);
   if (!outcome.ran) return { ran: false, reason: outcome.reason };
-  return { ran: true, requests: outcome.result.requests, errors: outcome.result.errors, stopped: outcome.result.stopped };
+  const steps = outcome.results;
+  return {
+    ran: true,
+    requests: steps.reduce((sum, step) => sum + step.requests, 0),
+    errors: steps.reduce((sum, step) => sum + step.errors, 0),
+    stopped: steps.some((step) => step.stopped),
+    steps: steps.length,
+    storeFailures: outcome.storeFailures,
+  };
 }

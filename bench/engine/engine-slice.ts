@@ -11,7 +11,8 @@ import { planRun } from '../../lib/plan/run-plan.js';
 export async function runOneSlice(scenario: ScenarioInput, signal?: AbortSignal): Promise<SliceResult> {
   const settings = resolveRunSettings(parseScenario(scenario, 'bench'));
   const plan = planRun(settings, { platform: 'local', minWorkers: 1, runId: 'bench' });
-  return runSlice(plan, { runId: plan.runId, step: 0, slice: 0, worker: 0, startAt: Date.now() }, { signal });
+  const [result] = await runSlice(plan, { runId: plan.runId, lane: 0, slice: 0, startAt: Date.now() }, { signal });
+  return result!;
 }
 
 /** Closed model, no think time, every user at once, one worker. */

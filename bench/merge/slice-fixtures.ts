@@ -36,14 +36,15 @@ export function sliceResultOf({ worker, rps, overall, intervals }: SliceHistogra
   const requests = rps * intervals.length;
   const seconds = intervals.length;
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     runId: 'bench',
     step: 0,
     slice: 0,
-    worker,
+    lane: worker,
     model: 'closed',
     plannedLevel: 50,
     plannedStart: 0,
+    plannedEnd: seconds * 1000,
     actualStart: 0,
     endedAt: seconds * 1000,
     stopped: false,
@@ -57,7 +58,7 @@ export function sliceResultOf({ worker, rps, overall, intervals }: SliceHistogra
     errorSamples: [],
     latency: encodeHistogram(overall),
     service: encodeHistogram(overall),
-    byName: { 'GET /': { requests, errors: 0, statusCodes: { '200': requests }, latency: encodeHistogram(overall) } },
+    byName: { 'GET /': { requests, errors: 0, generatorErrors: 0, statusCodes: { '200': requests }, latency: encodeHistogram(overall) } },
     timeline,
     saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.5, cpuPercent: 50, saturated: false },
   };

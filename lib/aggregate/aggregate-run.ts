@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { decodeSliceResult, type SliceResult } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
-import { reportHtmlKey, reportKey, stepPrefix } from '../plan/slice-task.js';
+import { expectedParts, reportHtmlKey, reportKey, stepPrefix } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ResultStore, StepRecord } from '../ports/result-store.js';
 import { buildReport, stepReport } from '../report/build-report.js';
@@ -18,16 +18,14 @@ export interface AggregatorDeps {
 const READ_CONCURRENCY = 32;
 
 /**
- * Reads every slice result of a step that is in the plan. An unreadable one is reported, not fatal:
- * the rest of the step's data still counts, and completeness shows what is missing.
+ * Reads every result of a step that is in the plan (one per lane and slice covering the step). An
+ * unreadable one is reported, not fatal: the rest of the step's data still counts, and
+ * completeness shows what is missing.
  */
 export async function readStepSlices(blobs: BlobStore, plan: RunPlan, step: number, warnings: string[]): Promise<SliceResult[]> {
-  const planned = plan.steps[step]!;
+  const planned = new Set(expectedParts(plan, step).map(({ slice, lane }) => `${slice}/${lane}.cbor`));
   const prefix = `${stepPrefix(plan.runId, step)}slices/`;
-  const keys = (await blobs.list(prefix)).filter((key) => {
-    const match = /^(\d+)\/(\d+)\.cbor$/.exec(key.slice(prefix.length));
-    return match !== null && Number(match[1]) < planned.slices.length && Number(match[2]) < planned.workers;
-  });
+  const keys = (await blobs.list(prefix)).filter((key) => planned.has(key.slice(prefix.length)));
   const limit = pLimit(READ_CONCURRENCY);
   const results = await Promise.all(
     keys.map((key) =>

@@ -6,6 +6,7 @@ type Counters = Pick<SliceResult, 'requests' | 'errors' | 'late' | 'dropped' | '
 export interface NameStats {
   requests: number;
   errors: number;
+  generatorErrors: number;
   statusCodes: Record<string, number>;
   latency: Histogram;
 }
@@ -39,6 +40,7 @@ export class MergedStats {
   readonly errorSamples = new Map<string, { type: string; message: string; count: number }>();
   readonly byName = new Map<string, NameStats>();
   readonly timeline = new Map<number, TimelinePoint>();
+  /** Lanes that sent load, and those whose worker was saturated. */
   readonly workersStarted = new Set<number>();
   readonly saturatedWorkers = new Set<number>();
   firstStart = Infinity;
@@ -65,8 +67,8 @@ export class MergedStats {
     for (const sample of result.errorSamples) this.addSample(sample);
     for (const [name, byName] of Object.entries(result.byName)) addEncoded(this.addNameCounters(name, byName).latency, byName.latency);
     for (const interval of result.timeline) this.addInterval(result.step, interval);
-    this.workersStarted.add(result.worker);
-    if (result.saturation.saturated) this.saturatedWorkers.add(result.worker);
+    this.workersStarted.add(result.lane);
+    if (result.saturation.saturated) this.saturatedWorkers.add(result.lane);
     this.firstStart = Math.min(this.firstStart, result.actualStart);
     this.lastEnd = Math.max(this.lastEnd, result.endedAt);
     const startLagMs = Math.max(0, result.actualStart - result.plannedStart);
@@ -131,17 +133,18 @@ export class MergedStats {
   }
 
   /** Adds a request name's counters; returns its stats, for the caller to add the histogram in its form. */
-  private addNameCounters(name: string, from: Pick<NameStats, 'requests' | 'errors' | 'statusCodes'>): NameStats {
+  private addNameCounters(name: string, from: Pick<NameStats, 'requests' | 'errors' | 'generatorErrors' | 'statusCodes'>): NameStats {
     const into = this.nameStats(name);
     into.requests += from.requests;
     into.errors += from.errors;
+    into.generatorErrors += from.generatorErrors;
     addCounts(into.statusCodes, from.statusCodes);
     return into;
   }
 
   private nameStats(name: string): NameStats {
     let stats = this.byName.get(name);
-    if (!stats) this.byName.set(name, (stats = { requests: 0, errors: 0, statusCodes: {}, latency: createMergeHistogram() }));
+    if (!stats) this.byName.set(name, (stats = { requests: 0, errors: 0, generatorErrors: 0, statusCodes: {}, latency: createMergeHistogram() }));
     return stats;
   }
 

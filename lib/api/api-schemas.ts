@@ -13,6 +13,8 @@ export const intervalProgressSchema = z.object({
   errors: z.number(),
   users: z.number(),
   reports: z.number(),
+  /** Reports the interval is complete with: the workers whose load covers it. */
+  expectedReports: z.number().int().optional(),
 });
 
 const planStepSchema = z.object({

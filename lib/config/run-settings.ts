@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, problemsFromZod, type InputProblem } from './input-error.js';
+import { resolveTarget } from './target-url.js';
 import { scenarioSchema, type DemoSpec, type RequestSpec, type Scenario, type ScenarioInput } from './scenario-schema.js';
 
 /** Everything a run needs, resolved from a scenario file and flags (flags win), defaults applied. */
@@ -10,7 +11,10 @@ export interface RunSettings {
   /** An http(s) URL, or "demo" for the built-in capacity-limited target. */
   target: string;
   demo: DemoSpec | undefined;
+  /** Paths joined with the target's base path; credentials in the target already made a header. */
   requests: NamedRequest[];
+  /** No scenario requests were given: the one request is the target URL itself. */
+  requestsFromTarget: boolean;
   thinkTime: { minMs: number; maxMs: number };
   model: 'closed' | 'open';
   /** Users (closed model) or arrival rate in req/s (open model), one entry per step. */
@@ -19,7 +23,8 @@ export interface RunSettings {
   /** Closed model: users started per second when the user count rises. */
   spawnRate: number;
   workers: number | undefined;
-  sliceDurationMs: number;
+  /** Undefined: the platform's default (the whole run on one machine, 5 minutes on AWS). */
+  sliceDurationMs: number | undefined;
   maxInFlight: number | undefined;
   timeoutMs: number;
   slo: string | undefined;
@@ -29,7 +34,6 @@ export interface RunSettings {
 export type NamedRequest = Omit<RequestSpec, 'name'> & { name: string };
 
 export const DEFAULT_DURATION_MS = 30_000;
-export const DEFAULT_SLICE_MS = 60_000;
 export const MAX_SLICE_MS = 14 * 60_000;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -189,12 +193,15 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
   }
   if (problems.length === 0 && stepDurationMs < 1000) problem(load.steps ? 'load.stepDuration' : 'load.duration', 'must be at least 1s');
 
-  const sliceDurationMs = load.sliceDuration ?? DEFAULT_SLICE_MS;
-  if (sliceDurationMs < 1000 || sliceDurationMs > MAX_SLICE_MS) problem('load.sliceDuration', 'must be between 1s and 14m (a Lambda runs at most 15 minutes)');
+  const sliceDurationMs = load.sliceDuration;
+  if (sliceDurationMs !== undefined && (sliceDurationMs < 1000 || sliceDurationMs > MAX_SLICE_MS)) {
+    problem('load.sliceDuration', 'must be between 1s and 14m (a Lambda runs at most 15 minutes)');
+  }
 
   const timeoutMs = load.timeout ?? DEFAULT_TIMEOUT_MS;
   if (timeoutMs < 1) problem('load.timeout', 'must be above 0');
 
+  const resolved = scenario.target === undefined ? undefined : resolveTarget(scenario.target, scenario.requests, problem);
   if (problems.length > 0) throw new InputError(problems);
 
   // Locust asks for a spawn rate; when none is given, ramp each step's increase over a tenth of the
@@ -203,17 +210,15 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
   const rampSeconds = Math.min(10, stepDurationMs / 10_000);
   const spawnRate = load.spawnRate ?? Math.max(1, Math.ceil(largestIncrease / rampSeconds));
 
-  const requests = (scenario.requests ?? [{ method: 'GET' as const, path: '/', headers: {}, weight: 1 }]).map((request) => ({
-    ...request,
-    name: request.name ?? `${request.method} ${request.path}`,
-  }));
+  const requests = resolved!.requests.map((request) => ({ ...request, name: request.name ?? `${request.method} ${request.path}` }));
   levels = levels.map((level) => (model === 'closed' ? Math.round(level) : level));
 
   return {
     name: scenario.name ?? 'fanout run',
-    target: scenario.target!,
+    target: resolved!.target,
     demo: scenario.target === 'demo' ? (scenario.demo ?? { slots: 8, serviceTime: 20, port: 0 }) : undefined,
     requests,
+    requestsFromTarget: resolved!.requestsFromTarget,
     thinkTime: scenario.thinkTime ?? { minMs: 0, maxMs: 0 },
     model,
     levels,

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
-import { totalSliceTasks, type RunPlan } from '../plan/run-plan.js';
-import { firstTasks, planKey } from '../plan/slice-task.js';
+import { workerTailMs } from '../cost/worker-concurrency.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { firstTasks, planKey, totalStepParts } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore, RunRecord } from '../ports/result-store.js';
@@ -20,7 +21,7 @@ export interface StartRunOptions {
 
 /**
  * Locust's master, as a function: stores the plan, writes the run's item, sets the start barrier,
- * and fans out the first slice's workers. Later slices are chained by the workers themselves.
+ * and fans out the lanes that start at once. Later slices and lanes are invoked by running workers.
  */
 export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: StartRunOptions): Promise<RunRecord> {
   const startAt = Date.now() + options.barrierMs;
@@ -34,8 +35,9 @@ export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: St
     createdAt: Date.now(),
     startAt,
     plannedEndAt: startAt + plan.totalDurationMs,
+    drainMs: workerTailMs(plan.settings.timeoutMs),
     steps: plan.steps.length,
-    totalSlices: totalSliceTasks(plan),
+    totalSlices: totalStepParts(plan),
     stopRequested: false,
   };
   await deps.results.createRun(record);

@@ -1,6 +1,6 @@
-import { MAX_DRAIN_MS } from '../engine/load-session.js';
-import { totalSliceTasks, type RunPlan } from '../plan/run-plan.js';
-import { peakWorkerConcurrency, workerSpans } from './worker-concurrency.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { totalStepParts } from '../plan/slice-task.js';
+import { peakWorkerConcurrency, WORKER_WRITES_MS, workerSpans, workerTailMs } from './worker-concurrency.js';
 
 export type Architecture = 'arm64' | 'x86_64';
 
@@ -42,30 +42,38 @@ export interface CostEstimate {
   totalUsd: number;
 }
 
-/** A worker's writes after its slice (histograms, completion) when nothing is left to drain. */
-const BILLED_TAIL_MS = 2000;
 const DEFAULT_AGGREGATOR_MEMORY_MB = 1024;
+/**
+ * A lane's last slice waits for its requests in flight: about one response time, which the
+ * estimate takes as up to 5 s (the deadlines allow the whole request timeout).
+ */
+const ESTIMATED_DRAIN_MS = 5000;
 /** Seconds of one step's merge (reading and adding its slices' histograms). */
 const AGGREGATION_S = 5;
 const COORDINATOR_S = 5;
 
 /**
- * What a run costs on Lambda before it starts: each worker invocation billed from its invoke
- * (it waits for its start inside the invocation) to its slice's end and its writes, at the worker's
- * memory; the coordinator, step merges and the watchdog; and the S3 and DynamoDB requests
- * (stop-flag reads once a second, progress writes once an interval).
+ * What a run costs on Lambda before it starts: each slice invocation billed from its invoke (it
+ * waits for its start inside the invocation) to its end (a drain at a lane's end, its writes) at
+ * the worker's memory; a lane is billed only from the step it joins in; the
+ * coordinator, step merges and the watchdog; and the S3 and DynamoDB requests (stop-flag reads
+ * once a second, progress writes once an interval, one stored result per lane, slice and step).
  */
 export function estimateCost(plan: RunPlan, options: CostOptions): CostEstimate {
   const workerGb = options.workerMemoryMb / 1024;
   const otherGb = (options.aggregatorMemoryMb ?? DEFAULT_AGGREGATOR_MEMORY_MB) / 1024;
   let workerSeconds = 0;
   let runningWorkerSeconds = 0;
-  for (const span of workerSpans(plan, options.barrierMs)) {
-    workerSeconds += (span.count * (span.plannedEnd - span.invokedAt + BILLED_TAIL_MS)) / 1000;
-    runningWorkerSeconds += (span.count * (span.plannedEnd - span.plannedStart)) / 1000;
+  const spans = workerSpans(plan, options.barrierMs);
+  const drainMs = Math.min(plan.settings.timeoutMs, ESTIMATED_DRAIN_MS);
+  for (const span of spans) {
+    const billedEnd = span.plannedEnd + WORKER_WRITES_MS + (span.handsOver ? 0 : drainMs);
+    workerSeconds += (billedEnd - span.invokedAt) / 1000;
+    runningWorkerSeconds += (span.plannedEnd - span.plannedStart) / 1000;
   }
-  const workerInvocations = totalSliceTasks(plan);
-  const watchdogSeconds = (options.barrierMs + plan.totalDurationMs + MAX_DRAIN_MS + (options.stragglerGraceMs ?? 60_000)) / 1000;
+  const workerInvocations = spans.length;
+  const stepResults = totalStepParts(plan);
+  const watchdogSeconds = (options.barrierMs + plan.totalDurationMs + workerTailMs(plan.settings.timeoutMs) + (options.stragglerGraceMs ?? 60_000)) / 1000;
   const otherSeconds = COORDINATOR_S + AGGREGATION_S * (plan.steps.length + 1) + watchdogSeconds;
   const workerGbSeconds = workerSeconds * workerGb;
   const otherGbSeconds = otherSeconds * otherGb;
@@ -74,11 +82,11 @@ export function estimateCost(plan: RunPlan, options: CostOptions): CostEstimate 
   const lambdaRequests = 2 + workerInvocations + plan.steps.length + 1 + Math.ceil(watchdogSeconds / 840);
 
   const intervals = runningWorkerSeconds / (plan.timelineIntervalMs / 1000);
-  const dynamoWrites = 3 * workerInvocations + intervals + plan.steps.length * 2 + 4;
+  const dynamoWrites = workerInvocations + 2 * stepResults + intervals + plan.steps.length * 2 + 4;
   const dynamoReads = 0.5 * runningWorkerSeconds + workerInvocations;
-  const s3Puts = workerInvocations + 2;
-  // Each slice is read by its step's merge and by the final merge; a cold worker reads the plan.
-  const s3Gets = workerInvocations * 3;
+  const s3Puts = stepResults + 2;
+  // Each step result is read by its step's merge and by the final merge; a cold worker reads the plan.
+  const s3Gets = stepResults * 2 + workerInvocations;
 
   const lambdaComputeUsd = (workerGbSeconds + otherGbSeconds) * PRICES.lambdaGbSecond[options.architecture];
   const lambdaRequestsUsd = lambdaRequests * PRICES.lambdaRequest;

@@ -1,29 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpConnection, ResponseHandler } from './http-connection.js';
-import { LoadSession, type SliceLoadSpec } from './load-session.js';
+import { usersAt, type LaneSegment } from './lane-schedule.js';
+import { epochToPerf, LoadSession } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 
 /**
- * Locust's model: a fixed number of users, each looping request → response → think time over one
- * keep-alive connection. When the count rises, new users start at the spawn rate.
+ * Locust's model: users, each looping request → response → think time over one keep-alive
+ * connection. Users live for the whole slice: a new step adds users at the spawn rate, or retires
+ * the newest ones (each after its request in flight), and the rest carry on with their connections.
  */
-export interface ClosedModelSpec extends SliceLoadSpec {
-  /** When each of this worker's users starts, in ms after the slice's start (0 = at once). */
-  userStartOffsetsMs: number[];
-}
-
-/**
- * Start offsets for this worker's users in a slice starting `sliceOffsetMs` into a step that ramps
- * from `fromUsers` to `toUsers` at `spawnRate` users/s (all three this worker's share).
- */
-export function userStartOffsets(fromUsers: number, toUsers: number, spawnRate: number, sliceOffsetMs: number): number[] {
-  const offsets: number[] = [];
-  for (let user = 0; user < toUsers; user++) {
-    const startsAtMs = user < fromUsers ? 0 : ((user - fromUsers + 1) / spawnRate) * 1000;
-    offsets.push(Math.max(0, startsAtMs - sliceOffsetMs));
-  }
-  return offsets;
-}
 
 /**
  * One virtual user. It is its own connection's response handler, reused for every request, so the
@@ -33,6 +18,9 @@ class VirtualUser implements ResponseHandler {
   private request!: PreparedRequest;
   private sentAt = 0;
   private thinkTimer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private retiring = false;
+  private ended = false;
   private readonly sendNext = () => this.send();
   private readonly connection: HttpConnection;
 
@@ -42,7 +30,7 @@ class VirtualUser implements ResponseHandler {
 
   start(): void {
     if (this.session.stopping) return;
-    this.session.recorder.noteActive(this.session.recorder.active + 1);
+    this.session.userStarted();
     this.send();
   }
 
@@ -50,7 +38,12 @@ class VirtualUser implements ResponseHandler {
     this.thinkTimer = undefined;
     const session = this.session;
     if (session.stopping) return;
+    if (this.retiring) {
+      this.end();
+      return;
+    }
     this.request = session.mix.pick();
+    this.busy = true;
     session.inFlight++;
     const now = performance.now();
     this.sentAt = now;
@@ -59,8 +52,8 @@ class VirtualUser implements ResponseHandler {
 
   onResponse(status: number, now: number): void {
     const session = this.session;
+    this.busy = false;
     session.inFlight--;
-    if (session.abandoned) return;
     const micros = (now - this.sentAt) * 1000;
     session.recorder.recordResponse(this.request, status, micros, micros, now);
     this.afterResponse(false);
@@ -68,8 +61,8 @@ class VirtualUser implements ResponseHandler {
 
   onFailure(error: Error, now: number): void {
     const session = this.session;
+    this.busy = false;
     session.inFlight--;
-    if (session.abandoned) return;
     session.recorder.recordFailure(this.request, error, now);
     this.afterResponse(true);
   }
@@ -80,6 +73,10 @@ class VirtualUser implements ResponseHandler {
       session.userDrained();
       return;
     }
+    if (this.retiring) {
+      this.end();
+      return;
+    }
     const think = session.thinkTimeMs();
     // After a failure, wait for the next turn of the loop (a refused connection fails at once, and
     // retrying from here would spin). Without think time the next send joins the session's batch.
@@ -88,36 +85,92 @@ class VirtualUser implements ResponseHandler {
     else session.sendSoon(this);
   }
 
+  /** Leaves the test: at once when idle, after its request in flight otherwise. */
+  retire(): void {
+    this.retiring = true;
+    if (!this.busy) this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stop();
+    this.session.userEnded(this, this.connection);
+  }
+
   stop(): void {
     if (this.thinkTimer) clearTimeout(this.thinkTimer);
+    this.thinkTimer = undefined;
   }
 }
 
 export class ClosedModelSession extends LoadSession {
-  private readonly users: VirtualUser[] = [];
-  private readonly spawnTimers: NodeJS.Timeout[] = [];
+  /** Users started or waiting for their start, oldest first; the newest are retired first. */
+  private users: VirtualUser[] = [];
+  private active = 0;
+  private rampTimers: NodeJS.Timeout[] = [];
   /** Users whose next request goes out in this turn's batch, and the spare list the batch swaps in. */
   private ready: VirtualUser[] = [];
   private spare: VirtualUser[] = [];
   private batchScheduled = false;
   private readonly sendBatch = () => this.flushReady();
 
-  constructor(private readonly closedSpec: ClosedModelSpec) {
-    super(closedSpec);
+  /**
+   * Moves the lane toward the step's users at its share of the spawn rate. A slice that starts
+   * during a ramp starts at once the users the ramp has already reached (the users of the lane's
+   * previous slice), then follows the ramp's schedule from the step's start.
+   */
+  protected applySegment(segment: LaneSegment, now: number, first: boolean): void {
+    for (const timer of this.rampTimers) clearTimeout(timer);
+    this.rampTimers = [];
+    const interval = 1000 / Math.max(segment.rampPerSecond, 1e-9);
+    if (first) {
+      const stepStart = epochToPerf(segment.stepStart);
+      const reached = usersAt(segment, now - stepStart);
+      for (let user = 0; user < reached; user++) this.addUser();
+      const change = segment.level - segment.fromLevel;
+      for (let done = Math.abs(reached - segment.fromLevel); done < Math.abs(change); done++) {
+        this.schedule(stepStart + (done + 1) * interval - now, change > 0);
+      }
+      return;
+    }
+    const change = segment.level - this.users.length;
+    for (let done = 0; done < Math.abs(change); done++) this.schedule((done + 1) * interval, change > 0);
   }
 
-  protected begin(): void {
-    for (const offset of this.closedSpec.userStartOffsetsMs) {
-      const user = new VirtualUser(this);
-      this.users.push(user);
-      if (offset <= 0) user.start();
-      else this.spawnTimers.push(setTimeout(() => user.start(), offset));
-    }
+  private schedule(delayMs: number, add: boolean): void {
+    const act = add ? () => this.addUser() : () => this.retireNewest();
+    if (delayMs <= 0) act();
+    else this.rampTimers.push(setTimeout(act, delayMs));
+  }
+
+  private addUser(): void {
+    const user = new VirtualUser(this);
+    this.users.push(user);
+    user.start();
+  }
+
+  private retireNewest(): void {
+    this.users.pop()?.retire();
   }
 
   protected onStop(): void {
-    for (const timer of this.spawnTimers) clearTimeout(timer);
+    for (const timer of this.rampTimers) clearTimeout(timer);
     for (const user of this.users) user.stop();
+  }
+
+  protected activeCount(): number {
+    return this.active;
+  }
+
+  userStarted(): void {
+    this.recorder.noteActive(++this.active);
+  }
+
+  userEnded(user: VirtualUser, connection: HttpConnection): void {
+    this.dropConnection(connection);
+    this.users = this.users.filter((candidate) => candidate !== user);
+    this.recorder.noteActive(--this.active);
   }
 
   userDrained(): void {

@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
-import { ConnectTimeoutError, ResponseTimeoutError, SocketClosedError } from './connection-errors.js';
+import { ConnectTimeoutError, RequestCutError, ResponseTimeoutError, SocketClosedError } from './connection-errors.js';
 import type { PreparedRequest } from './request-mix.js';
 import { ResponseParser } from './response-parser.js';
 
@@ -20,7 +20,7 @@ export interface Endpoint {
   tls: boolean;
   /** TLS server name (SNI), unless the host is an IP address. */
   servername: string | undefined;
-  /** Connect timeout, and the longest a request waits without receiving a byte. */
+  /** The deadline of a whole request, from its send to its last byte (connecting included). */
   timeoutMs: number;
   /** How long an idle connection is reused; the server's `Keep-Alive: timeout=` lowers it. */
   idleMs: number;
@@ -51,8 +51,8 @@ export class HttpConnection {
   private socketError: Error | undefined;
   private readonly parser = new ResponseParser();
   private inFlight = false;
-  /** When the request was sent, the connection made, or the last bytes received (performance.now()). */
-  private lastProgress = 0;
+  /** When the request in flight was sent (performance.now()): its deadline counts from here. */
+  private sentAt = 0;
   private idleSince = 0;
   private closed = false;
 
@@ -69,16 +69,30 @@ export class HttpConnection {
     if (!this.socket) this.open(now);
     this.parser.reset(request.isHead);
     this.inFlight = true;
-    this.lastProgress = now;
+    this.sentAt = now;
     this.socket!.write(request.wire);
   }
 
-  /** Fails the request in flight when the server has been silent for longer than the timeout. */
+  get busy(): boolean {
+    return this.inFlight;
+  }
+
+  /**
+   * Fails the request in flight once the timeout has passed since it was sent: a deadline for the
+   * whole request (connect, head and body), so that a server trickling a byte a second still times out.
+   */
   checkTimeout(now: number): void {
-    if (!this.inFlight || now - this.lastProgress <= this.endpoint.timeoutMs) return;
+    if (!this.inFlight || now - this.sentAt <= this.endpoint.timeoutMs) return;
     const error = this.connecting ? new ConnectTimeoutError(this.endpoint.timeoutMs) : new ResponseTimeoutError(this.endpoint.timeoutMs);
     this.dropSocket();
     this.fail(error, now);
+  }
+
+  /** Ends the request in flight without its response (a slice hand-off, a stop): it is reported as cut. */
+  cut(now: number, reason: string): void {
+    if (!this.inFlight) return;
+    this.dropSocket();
+    this.fail(new RequestCutError(now - this.sentAt, reason), now);
   }
 
   /** Closes the connection for good; a request in flight is not reported. */
@@ -98,7 +112,6 @@ export class HttpConnection {
     this.connecting = true;
     this.socketError = undefined;
     this.parser.keepAliveHintMs = -1;
-    this.lastProgress = now;
     let socket: Socket;
     if (this.endpoint.tls) {
       socket = connectTls({ host, port, servername, ALPNProtocols: ['http/1.1'] });
@@ -132,7 +145,6 @@ export class HttpConnection {
   private onConnected(socket: Socket): void {
     if (this.socket !== socket) return;
     this.connecting = false;
-    this.lastProgress = performance.now();
   }
 
   private onBytes(buffer: Buffer, length: number): void {
@@ -142,7 +154,6 @@ export class HttpConnection {
       this.dropSocket();
       return;
     }
-    this.lastProgress = now;
     let end: number;
     try {
       end = this.parser.feed(buffer, 0, length);

@@ -1,75 +1,121 @@
 import { performance } from 'node:perf_hooks';
 import type { RunSettings } from '../config/run-settings.js';
 import { endpointFor, HttpConnection, type Endpoint, type ResponseHandler } from './http-connection.js';
-import { RequestMix } from './request-mix.js';
+import type { LaneSegment } from './lane-schedule.js';
+import { RequestMix, type RequestNameStats } from './request-mix.js';
+import { SaturationMonitor } from './saturation.js';
 import { SliceRecorder } from './slice-recorder.js';
-import type { TimelineInterval } from './slice-result.js';
+import type { Saturation, TimelineInterval } from './slice-result.js';
 
-/** What a model needs to generate one slice of load; times are epoch milliseconds. */
+/** What a model needs to generate one slice of one lane's load; times are epoch milliseconds. */
 export interface SliceLoadSpec {
   settings: Pick<RunSettings, 'target' | 'requests' | 'thinkTime' | 'timeoutMs'>;
   runStartAt: number;
   timelineIntervalMs: number;
-  plannedStart: number;
-  plannedEnd: number;
-  onIntervalClosed?: (interval: TimelineInterval) => void;
+  /** The slice's steps in order; each one's end is the next one's start. */
+  segments: LaneSegment[];
+  /** The lane goes on in a next slice: requests in flight at the end are cut, not waited for. */
+  handsOver: boolean;
+  onIntervalClosed?: (step: number, interval: TimelineInterval) => void;
+  /** Each step's measurements, as that step ends within the slice (the last one after the drain). */
+  onPartEnded: (part: EndedPart) => void;
   signal?: AbortSignal;
 }
 
-/** How long requests still in flight at the slice's end may take to finish before they are abandoned. */
-export const MAX_DRAIN_MS = 5000;
+/** What the slice measured in one of its steps. */
+export interface EndedPart {
+  segment: LaneSegment;
+  recorder: SliceRecorder;
+  byName: Map<string, RequestNameStats>;
+  saturation: Saturation;
+  /** Epoch ms. */
+  actualStart: number;
+  endedAt: number;
+  stopped: boolean;
+}
+
+/** After the drain of a lane's last slice has waited this long past the request timeout, what is left is cut. */
+const DRAIN_SLACK_MS = 1000;
 
 export function epochToPerf(epochMs: number): number {
   return epochMs - performance.timeOrigin;
 }
 
+interface OpenPart {
+  segment: LaneSegment;
+  monitor: SaturationMonitor;
+  actualStart: number;
+}
+
 /**
- * The part both load models share: the target's connections, the clock, the end of the slice and
- * the drain of requests in flight. Subclasses generate the requests.
+ * The part both load models share: the target's connections, the clock, the step boundaries inside
+ * the slice (where the recorder is swapped and the model told its new level, its users carrying on),
+ * the end of the slice, the drain, and the cut of requests still in flight. Subclasses generate the
+ * requests.
  */
 export abstract class LoadSession {
-  readonly recorder: SliceRecorder;
+  recorder: SliceRecorder;
   readonly mix: RequestMix;
-  readonly endPerf: number;
   /** Set at the slice's end or on abort: no new request is sent after it. */
   stopping = false;
-  /** Set when the drain gave up: responses after it are not recorded. */
-  abandoned = false;
   inFlight = 0;
+  aborted = false;
   private readonly endpoint: Endpoint;
-  private readonly httpConnections: HttpConnection[] = [];
-  private endTimer: NodeJS.Timeout | undefined;
+  private readonly httpConnections = new Set<HttpConnection>();
+  private segmentIndex = 0;
+  private part: OpenPart | undefined;
+  private boundaryTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private timeoutSweep: NodeJS.Timeout | undefined;
+  private drainLimit: NodeJS.Timeout | undefined;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   private draining = false;
-  aborted = false;
 
   constructor(protected readonly spec: SliceLoadSpec) {
     const url = new URL(spec.settings.target);
     const idle = Math.max(10_000, 2 * spec.settings.thinkTime.maxMs);
     this.endpoint = endpointFor(url, spec.settings.timeoutMs, idle);
     this.mix = new RequestMix(spec.settings.requests, url.host);
-    this.recorder = new SliceRecorder(epochToPerf(spec.runStartAt), spec.timelineIntervalMs, spec.onIntervalClosed);
-    this.endPerf = epochToPerf(spec.plannedEnd);
+    this.recorder = this.newRecorder(spec.segments[0]!.step);
+  }
+
+  private newRecorder(step: number): SliceRecorder {
+    const report = this.spec.onIntervalClosed;
+    return new SliceRecorder(epochToPerf(this.spec.runStartAt), this.spec.timelineIntervalMs, report && ((interval) => report(step, interval)));
+  }
+
+  get segment(): LaneSegment {
+    return this.spec.segments[this.segmentIndex]!;
   }
 
   /** One keep-alive connection, as a browser or a Locust user holds; `handler` hears how each request ends. */
   protected newConnection(handler: ResponseHandler): HttpConnection {
     const connection = new HttpConnection(this.endpoint, handler);
-    this.httpConnections.push(connection);
+    this.httpConnections.add(connection);
     return connection;
   }
 
-  /** Fails requests that waited longer than the timeout: one sweep for all connections, no timer per request. */
-  private sweepTimeouts(): void {
-    const now = performance.now();
-    const connections = this.httpConnections;
-    for (let index = 0; index < connections.length; index++) connections[index]!.checkTimeout(now);
+  /** A connection whose user left: closed for good, and no longer swept. */
+  protected dropConnection(connection: HttpConnection): void {
+    connection.destroy();
+    this.httpConnections.delete(connection);
   }
 
-  protected abstract begin(now: number): void;
+  /** Fails requests past their deadline: one sweep for all connections, no timer per request. */
+  private sweepTimeouts(): void {
+    const now = performance.now();
+    for (const connection of this.httpConnections) connection.checkTimeout(now);
+  }
+
+  /** Sets the model to a step's level: at the slice's start (`first`), then at each step boundary inside it. */
+  protected abstract applySegment(segment: LaneSegment, now: number, first: boolean): void;
+
+  /** Models cancel their own timers here. */
+  protected abstract onStop(): void;
+
+  /** Users active (closed) or requests in flight (open): what the timeline's `users` shows. */
+  protected abstract activeCount(): number;
 
   /** Runs the slice to its planned end (or until aborted) and resolves when every request has settled. */
   async run(): Promise<void> {
@@ -77,38 +123,84 @@ export abstract class LoadSession {
       this.aborted = true;
       this.finish();
     };
+    this.openPart(performance.now());
     if (this.spec.signal?.aborted) onAbort();
     else {
       this.spec.signal?.addEventListener('abort', onAbort, { once: true });
-      const now = performance.now();
-      this.endTimer = setTimeout(() => this.finish(), Math.max(0, this.endPerf - now));
       this.tickTimer = setInterval(() => this.recorder.tick(performance.now()), 250);
       const sweepMs = Math.min(250, Math.max(5, this.spec.settings.timeoutMs / 8));
       this.timeoutSweep = setInterval(() => this.sweepTimeouts(), sweepMs);
-      this.begin(now);
+      this.applySegment(this.segment, performance.now(), true);
+      this.armBoundary();
     }
     await this.done;
     this.spec.signal?.removeEventListener('abort', onAbort);
     for (const connection of this.httpConnections) connection.destroy();
   }
 
-  /** Stops sending, lets the requests in flight finish (up to MAX_DRAIN_MS), then settles. */
+  /** A timer for the next step boundary inside the slice, or for the slice's end. */
+  private armBoundary(): void {
+    const end = epochToPerf(this.segment.plannedEnd);
+    this.boundaryTimer = setTimeout(() => {
+      if (this.segmentIndex + 1 < this.spec.segments.length) this.nextSegment();
+      else this.finish();
+    }, Math.max(0, end - performance.now()));
+  }
+
+  private nextSegment(): void {
+    const now = performance.now();
+    this.closePart(now, false);
+    this.segmentIndex++;
+    this.recorder = this.newRecorder(this.segment.step);
+    this.recorder.noteActive(this.activeCount());
+    this.openPart(now);
+    this.applySegment(this.segment, now, false);
+    this.armBoundary();
+  }
+
+  private openPart(now: number): void {
+    this.part = { segment: this.segment, monitor: new SaturationMonitor(), actualStart: performance.timeOrigin + now };
+  }
+
+  private closePart(now: number, stopped: boolean): void {
+    const part = this.part!;
+    this.part = undefined;
+    this.recorder.close(now);
+    this.spec.onPartEnded({
+      segment: part.segment,
+      recorder: this.recorder,
+      byName: this.mix.startPart(),
+      saturation: part.monitor.stop(),
+      actualStart: part.actualStart,
+      endedAt: performance.timeOrigin + now,
+      stopped,
+    });
+  }
+
+  /**
+   * Stops sending. On a stop, or where the lane hands over to its next slice, requests still in
+   * flight are cut (counted, with how long they had been in flight): the next slice's users take
+   * over at once, and waiting would put two requests of one user at the target. At a lane's last
+   * slice they are waited for, each up to its own deadline.
+   */
   finish(): void {
     if (this.stopping) return;
     this.stopping = true;
-    clearTimeout(this.endTimer);
+    clearTimeout(this.boundaryTimer);
     this.onStop();
     this.draining = true;
-    const drainLimit = setTimeout(() => {
-      this.abandoned = true;
-      this.settle();
-    }, Math.min(this.spec.settings.timeoutMs, MAX_DRAIN_MS));
-    drainLimit.unref();
+    if (this.aborted || this.spec.handsOver) this.cutInFlight(this.aborted ? 'by a stop' : 'at the slice hand-off');
+    else {
+      this.drainLimit = setTimeout(() => this.cutInFlight('at the end of the drain'), this.spec.settings.timeoutMs + DRAIN_SLACK_MS);
+    }
     this.settleIfDrained();
   }
 
-  /** Models cancel their own timers here. */
-  protected abstract onStop(): void;
+  private cutInFlight(reason: string): void {
+    const now = performance.now();
+    for (const connection of this.httpConnections) if (connection.busy) connection.cut(now, reason);
+    this.settleIfDrained();
+  }
 
   protected settleIfDrained(): void {
     if (this.draining && this.inFlight === 0) this.settle();
@@ -117,9 +209,10 @@ export abstract class LoadSession {
   private settle(): void {
     if (!this.draining) return;
     this.draining = false;
+    clearTimeout(this.drainLimit);
     clearInterval(this.tickTimer);
     clearInterval(this.timeoutSweep);
-    this.recorder.tick(performance.now());
+    this.closePart(performance.now(), this.aborted);
     this.resolveDone();
   }
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpConnection, ResponseHandler } from './http-connection.js';
-import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
+import type { LaneSegment } from './lane-schedule.js';
+import { epochToPerf, LoadSession } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 import { LATE_SEND_MS } from './slice-result.js';
 
@@ -8,16 +9,9 @@ import { LATE_SEND_MS } from './slice-result.js';
  * The open model (wrk2, k6 arrival rate): requests are due at fixed intervals whatever the target
  * does. Each gets an intended send time from the schedule; latency is measured from it, so a
  * stalled target shows in the numbers (coordinated omission corrected), and the service time
- * (from the actual send) is recorded beside it.
+ * (from the actual send) is recorded beside it. At a step boundary the schedule takes the new rate
+ * and the pool of connections carries on.
  */
-export interface OpenModelSpec extends SliceLoadSpec {
-  /** This worker's arrival rate, req/s. */
-  rate: number;
-  /** The most requests this worker has in flight (one connection each). */
-  maxInFlight: number;
-  /** Shifts this worker's schedule so that workers do not all send at the same instant. */
-  phaseMs: number;
-}
 
 /** One connection of the open model's pool, and the handler of its responses. */
 class Connection implements ResponseHandler {
@@ -39,26 +33,31 @@ class Connection implements ResponseHandler {
   }
 
   onResponse(status: number, now: number): void {
-    if (!this.session.abandoned) {
-      this.session.recorder.recordResponse(this.request, status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
-    }
+    this.session.recorder.recordResponse(this.request, status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
     this.session.release(this);
   }
 
   onFailure(error: Error, now: number): void {
-    if (!this.session.abandoned) this.session.recorder.recordFailure(this.request, error, now);
+    this.session.recorder.recordFailure(this.request, error, now);
     // Released in the next turn: a refused connection fails at once, and the backlog would spin on it.
     setImmediate(this.releaseSelf);
+  }
+
+  close(): void {
+    this.session.closeConnection(this.connection);
   }
 }
 
 export class OpenModelSession extends LoadSession {
-  private readonly free: Connection[] = [];
+  private free: Connection[] = [];
   private connections = 0;
+  private maxInFlight = 1;
+  /** The current step's schedule ends here (performance.now() ms). */
+  private scheduleEnd = 0;
   /** Intended times of due sends waiting for a free connection (oldest first). */
   private backlog: number[] = [];
   private backlogHead = 0;
-  private interval: number;
+  private interval = Infinity;
   private firstSend = 0;
   private nextIndex = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -69,16 +68,37 @@ export class OpenModelSession extends LoadSession {
   private batchScheduled = false;
   private readonly sendBatch = () => this.flushReady();
 
-  constructor(private readonly openSpec: OpenModelSpec) {
-    super(openSpec);
-    this.interval = 1000 / openSpec.rate;
+  /**
+   * A new schedule for the step: due every 1/rate from the step's start (or from now, for a slice
+   * that starts late: the missed part shows as lower achieved load for the step, not as a burst of
+   * "late" sends that measure the worker's start). Sends already waiting stay due.
+   */
+  protected applySegment(segment: LaneSegment, now: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.maxInFlight = segment.maxInFlight;
+    this.trimPool();
+    this.scheduleEnd = epochToPerf(segment.plannedEnd);
+    this.nextIndex = 0;
+    if (segment.level <= 0) {
+      this.interval = Infinity;
+      return;
+    }
+    this.interval = 1000 / segment.level;
+    this.firstSend = Math.max(now, epochToPerf(segment.plannedStart)) + segment.phaseMs;
+    this.tick();
   }
 
-  protected begin(now: number): void {
-    // A worker that starts late begins its schedule when it starts: the missed part shows as lower
-    // achieved load for the step, not as a burst of "late" sends that measure the worker's start.
-    this.firstSend = Math.max(now, epochToPerf(this.spec.plannedStart)) + this.openSpec.phaseMs;
-    this.tick();
+  /** A step with fewer connections allowed closes the idle ones beyond it. */
+  private trimPool(): void {
+    while (this.connections > this.maxInFlight && this.free.length > 0) {
+      this.free.pop()!.close();
+      this.connections--;
+    }
+  }
+
+  protected activeCount(): number {
+    return this.inFlight;
   }
 
   private intendedAt(index: number): number {
@@ -91,7 +111,7 @@ export class OpenModelSession extends LoadSession {
     const now = performance.now();
     const recorder = this.recorder;
     let intended = this.intendedAt(this.nextIndex);
-    while (intended <= now && intended < this.endPerf) {
+    while (intended <= now && intended < this.scheduleEnd) {
       recorder.scheduled++;
       this.nextIndex++;
       const connection = this.acquire();
@@ -100,19 +120,23 @@ export class OpenModelSession extends LoadSession {
       intended = this.intendedAt(this.nextIndex);
     }
     this.dropExpired(now);
-    if (intended < this.endPerf) this.timer = setTimeout(this.onTick, Math.max(0, intended - now));
+    if (intended < this.scheduleEnd) this.timer = setTimeout(this.onTick, Math.max(0, intended - now));
   }
 
   private acquire(): Connection | undefined {
     const connection = this.free.pop();
     if (connection) return connection;
-    if (this.connections >= this.openSpec.maxInFlight) return undefined;
+    if (this.connections >= this.maxInFlight) return undefined;
     this.connections++;
     return new Connection(this);
   }
 
   connectionFor(connection: Connection): HttpConnection {
     return this.newConnection(connection);
+  }
+
+  closeConnection(connection: HttpConnection): void {
+    this.dropConnection(connection);
   }
 
   private dispatch(connection: Connection, intended: number, now: number): void {

@@ -11,10 +11,13 @@ export class RequestNameStats {
   readonly latency: Histogram = createHistogram();
   requests = 0;
   errors = 0;
+  /** Errors that are not the target's (cut, the generator's own limits). */
+  generatorErrors = 0;
   readonly statusCounts = new Map<number, number>();
 }
 
 export class PreparedRequest {
+  readonly name: string;
   /** The request exactly as it is written to the connection, every time. */
   readonly wire: Buffer;
   /** A HEAD response has no body whatever its headers say. */
@@ -24,8 +27,10 @@ export class PreparedRequest {
   constructor(
     spec: NamedRequest,
     host: string,
-    readonly stats: RequestNameStats,
+    /** The current step's counters of this request's name (swapped at each step boundary). */
+    public stats: RequestNameStats,
   ) {
+    this.name = spec.name;
     const headers: Record<string, string> = { ...spec.headers };
     let body: Buffer | undefined;
     if (spec.json !== undefined) {
@@ -47,7 +52,7 @@ export class PreparedRequest {
 /** Picks requests by weight; with a single request it is a constant. */
 export class RequestMix {
   readonly requests: PreparedRequest[];
-  readonly statsByName = new Map<string, RequestNameStats>();
+  statsByName = new Map<string, RequestNameStats>();
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
@@ -64,6 +69,17 @@ export class RequestMix {
       this.cumulative[index] = sum;
     });
     this.total = sum;
+  }
+
+  /**
+   * Fresh counters for a new step: the requests record into them from now on. Returns the counters
+   * of the step that ended.
+   */
+  startPart(): Map<string, RequestNameStats> {
+    const ended = this.statsByName;
+    this.statsByName = new Map([...ended.keys()].map((name) => [name, new RequestNameStats()]));
+    for (const request of this.requests) request.stats = this.statsByName.get(request.name)!;
+    return ended;
   }
 
   pick(): PreparedRequest {

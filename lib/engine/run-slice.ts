@@ -1,77 +1,38 @@
 import { encodeHistogram } from '../histogram/latency-histogram.js';
-import { MAX_USERS_PER_WORKER, shareOf, type RunPlan } from '../plan/run-plan.js';
-import { sliceWindow, type SliceTask } from '../plan/slice-task.js';
-import { ClosedModelSession, userStartOffsets } from './closed-model.js';
-import type { LoadSession, SliceLoadSpec } from './load-session.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import type { SliceTask } from '../plan/slice-task.js';
+import { ClosedModelSession } from './closed-model.js';
+import { laneSliceSchedule } from './lane-schedule.js';
+import type { EndedPart, LoadSession, SliceLoadSpec } from './load-session.js';
 import { OpenModelSession } from './open-model.js';
 import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
-import { SaturationMonitor } from './saturation.js';
 import { encodeRequestStats } from './slice-recorder.js';
 import type { SliceResult, TimelineInterval } from './slice-result.js';
 
 export interface RunSliceOptions {
   signal?: AbortSignal;
-  onIntervalClosed?: (interval: TimelineInterval) => void;
-  /** Live tables (the local web UI): the slice's totals by request name and error type as each interval closes. */
-  onRunningTotals?: (totals: SliceRunningTotals) => void;
+  /** Each step's result as that step ends inside the slice: the worker stores it at once. */
+  onStepResult?: (result: SliceResult) => void;
+  onIntervalClosed?: (step: number, interval: TimelineInterval) => void;
+  /** Live tables (the local web UI): the current step's totals by request name and error type as each interval closes. */
+  onRunningTotals?: (step: number, totals: SliceRunningTotals) => void;
 }
 
-/** This worker's share of the step, as the load models take it. */
-function sessionFor(plan: RunPlan, task: SliceTask, options: RunSliceOptions): { session: LoadSession; plannedLevel: number } {
-  const { step, slice, plannedStart, plannedEnd } = sliceWindow(plan, task);
-  const settings = plan.settings;
-  const { onIntervalClosed, onRunningTotals } = options;
-  let session: LoadSession | undefined;
-  const base: SliceLoadSpec = {
-    settings,
-    runStartAt: task.startAt,
-    timelineIntervalMs: plan.timelineIntervalMs,
-    plannedStart,
-    plannedEnd,
-    // The session exists by the time an interval closes: it is assigned right after construction.
-    onIntervalClosed: onRunningTotals
-      ? (interval) => {
-          onIntervalClosed?.(interval);
-          if (session) onRunningTotals(runningTotalsOf(session));
-        }
-      : onIntervalClosed,
-    signal: options.signal,
-  };
-  if (settings.model === 'closed') {
-    const fromUsers = shareOf(step.previousLevel, step.workers, task.worker);
-    const toUsers = shareOf(step.level, step.workers, task.worker);
-    const offsets = userStartOffsets(Math.min(fromUsers, toUsers), toUsers, settings.spawnRate / step.workers, slice.startOffsetMs);
-    session = new ClosedModelSession({ ...base, userStartOffsetsMs: offsets });
-    return { session, plannedLevel: toUsers };
-  }
-  const rate = step.level / step.workers;
-  const maxInFlight = settings.maxInFlight === undefined ? MAX_USERS_PER_WORKER : Math.max(1, Math.ceil(settings.maxInFlight / step.workers));
-  const phaseMs = (task.worker / step.workers) * (1000 / rate);
-  session = new OpenModelSession({ ...base, rate, maxInFlight, phaseMs });
-  return { session, plannedLevel: rate };
-}
-
-/** Generates one slice of load (the caller has waited for its start) and returns what it measured. */
-export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSliceOptions = {}): Promise<SliceResult> {
-  const { plannedStart } = sliceWindow(plan, task);
-  const { session, plannedLevel } = sessionFor(plan, task, options);
-  const monitor = new SaturationMonitor();
-  const actualStart = Date.now();
-  await session.run();
-  const saturation = monitor.stop();
-  const recorder = session.recorder;
+function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResult {
+  const { recorder, segment } = part;
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     runId: task.runId,
-    step: task.step,
+    step: segment.step,
     slice: task.slice,
-    worker: task.worker,
+    lane: task.lane,
     model: plan.settings.model,
-    plannedLevel,
-    plannedStart,
-    actualStart,
-    endedAt: Date.now(),
-    stopped: session.aborted,
+    plannedLevel: segment.level,
+    plannedStart: segment.plannedStart,
+    plannedEnd: segment.plannedEnd,
+    actualStart: part.actualStart,
+    endedAt: part.endedAt,
+    stopped: part.stopped,
     requests: recorder.requests,
     errors: recorder.errors,
     late: recorder.late,
@@ -82,8 +43,42 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     errorSamples: recorder.samples(),
     latency: encodeHistogram(recorder.latency),
     service: encodeHistogram(recorder.service),
-    byName: Object.fromEntries([...session.mix.statsByName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
+    byName: Object.fromEntries([...part.byName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
     timeline: recorder.timeline(),
-    saturation,
+    saturation: part.saturation,
   };
+}
+
+/**
+ * Generates one lane's slice of load (the caller has waited for its start), its users carrying
+ * over from step to step, and returns what it measured: one result per step it covered.
+ */
+export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSliceOptions = {}): Promise<SliceResult[]> {
+  const schedule = laneSliceSchedule(plan, task);
+  const results: SliceResult[] = [];
+  let session: LoadSession | undefined;
+  const { onIntervalClosed, onRunningTotals } = options;
+  const spec: SliceLoadSpec = {
+    settings: plan.settings,
+    runStartAt: task.startAt,
+    timelineIntervalMs: plan.timelineIntervalMs,
+    segments: schedule.segments,
+    handsOver: schedule.handsOver,
+    // The session exists by the time an interval closes: it is assigned right after construction.
+    onIntervalClosed: onRunningTotals
+      ? (step, interval) => {
+          onIntervalClosed?.(step, interval);
+          if (session) onRunningTotals(step, runningTotalsOf(session));
+        }
+      : onIntervalClosed,
+    onPartEnded: (part) => {
+      const result = stepResult(plan, task, part);
+      results.push(result);
+      options.onStepResult?.(result);
+    },
+    signal: options.signal,
+  };
+  session = plan.settings.model === 'closed' ? new ClosedModelSession(spec) : new OpenModelSession(spec);
+  await session.run();
+  return results;
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createHistogram, encodeHistogram, type EncodedHistogram, type Histogram } from '../histogram/latency-histogram.js';
-import { classifyError, describeError, type ErrorType } from './classify-error.js';
+import { classifyError, describeError, NOT_THE_TARGETS_ERRORS, type ErrorType } from './classify-error.js';
 import type { PreparedRequest, RequestNameStats } from './request-mix.js';
 import type { TimelineInterval } from './slice-result.js';
 
@@ -75,6 +75,15 @@ export class SliceRecorder {
     return this.current;
   }
 
+  /**
+   * Closes the timeline at the end of the step part: the interval running now is handed on too, so
+   * that live progress has this part's share of it.
+   */
+  close(now: number): void {
+    this.tick(now);
+    if (this.current.requests > 0 || this.current.users > 0) this.onIntervalClosed?.(serializeInterval(this.current));
+  }
+
   noteActive(active: number): void {
     this.active = active;
     if (active > this.current.users) this.current.users = active;
@@ -110,7 +119,9 @@ export class SliceRecorder {
     request.stats.errors++;
     interval.requests++;
     interval.errors++;
-    this.countError(classifyError(error), describeError(error));
+    const type = classifyError(error);
+    if (NOT_THE_TARGETS_ERRORS.includes(type)) request.stats.generatorErrors++;
+    this.countError(type, describeError(error));
   }
 
   private countError(type: ErrorType, message: string): void {
@@ -153,6 +164,7 @@ export function encodeRequestStats(stats: RequestNameStats, encode: (histogram: 
   return {
     requests: stats.requests,
     errors: stats.errors,
+    generatorErrors: stats.generatorErrors,
     statusCodes: Object.fromEntries([...stats.statusCounts].map(([status, total]) => [String(status), total])),
     latency: encode(stats.latency),
   };

@@ -2,8 +2,9 @@ import { decode as decodeCbor, encode as encodeCbor } from 'cborg';
 import { z } from 'zod';
 
 /**
- * What one worker reports for one slice: counts and encoded HDR histograms (microseconds), written
- * to the BlobStore under run/step/slice/worker. Validated when read back, since it crosses S3.
+ * What one lane measured in one step during one slice (a step part): counts and encoded HDR
+ * histograms (microseconds), written to the BlobStore under run/step/slice/lane as the step ends.
+ * Validated when read back, since it crosses S3.
  * Stored as CBOR (RFC 8949), so that each histogram, HdrHistogram's V2 payload under brotli
  * (lib/histogram/v2-payload.ts), is kept as bytes rather than as base64 text a third larger.
  */
@@ -14,6 +15,8 @@ const histogram = z.custom<Uint8Array>((value) => value instanceof Uint8Array, {
 export const requestNameStatsSchema = z.object({
   requests: count,
   errors: count,
+  /** Errors that are not the target's: cut at a hand-off or stop, the generator's own limits. */
+  generatorErrors: count,
   statusCodes: counts,
   latency: histogram,
 });
@@ -38,15 +41,17 @@ export const saturationSchema = z.object({
 });
 
 export const sliceResultSchema = z.object({
-  schemaVersion: z.literal(2),
+  schemaVersion: z.literal(3),
   runId: z.string(),
   step: count,
   slice: count,
-  worker: count,
+  lane: count,
   model: z.enum(['closed', 'open']),
-  /** This worker's planned share at the slice's end: users, or req/s. */
+  /** This lane's planned share of the step: users, or req/s. */
   plannedLevel: z.number().min(0),
+  /** The part's planned window (epoch ms): the step clipped to the slice. */
   plannedStart: z.number(),
+  plannedEnd: z.number(),
   actualStart: z.number(),
   endedAt: z.number(),
   stopped: z.boolean(),

@@ -3,7 +3,7 @@ import { InputError } from '../config/input-error.js';
 import { formatDuration } from '../config/duration.js';
 import { findQuotaShortfall, type LambdaQuotas } from '../coordinator/check-quotas.js';
 import { startRun } from '../coordinator/start-run.js';
-import { WORKER_TAIL_MS, peakWorkerConcurrency } from '../cost/worker-concurrency.js';
+import { peakWorkerConcurrency, workerTailMs } from '../cost/worker-concurrency.js';
 import { planRun, type RunPlan } from '../plan/run-plan.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
@@ -27,20 +27,22 @@ export interface CoordinateOptions {
 const TIMEOUT_MARGIN_MS = 15_000;
 
 /** When the watchdog finalises a run whose slices have not all arrived. */
-export function runDeadline(run: Pick<RunRecord, 'plannedEndAt'>, stragglerGraceMs: number): number {
-  return run.plannedEndAt + WORKER_TAIL_MS + stragglerGraceMs;
+export function runDeadline(run: Pick<RunRecord, 'plannedEndAt' | 'drainMs'>, stragglerGraceMs: number): number {
+  return run.plannedEndAt + run.drainMs + stragglerGraceMs;
 }
 
+/** A slice, its start lead and its drain (each request up to its timeout) must fit one invocation. */
 function sliceTooLong(plan: RunPlan, workerTimeoutMs: number): InputError | undefined {
-  const longest = Math.max(...plan.steps.flatMap((step) => step.slices.map((slice) => slice.durationMs)));
-  const overhead = plan.chainLeadMs + WORKER_TAIL_MS + TIMEOUT_MARGIN_MS;
+  const longest = Math.max(...plan.slices.map((slice) => slice.durationMs));
+  const overhead = plan.chainLeadMs + workerTailMs(plan.settings.timeoutMs) + TIMEOUT_MARGIN_MS;
   if (longest + overhead <= workerTimeoutMs) return undefined;
   return new InputError([
     {
       field: 'load.sliceDuration',
       message:
         `a slice of ${formatDuration(longest)} does not fit the worker's ${formatDuration(workerTimeoutMs)} timeout with its ` +
-        `${formatDuration(overhead)} of start lead, drain and writes; use at most ${formatDuration(workerTimeoutMs - overhead)}`,
+        `${formatDuration(overhead)} of start lead, drain (the ${formatDuration(plan.settings.timeoutMs)} request timeout) and writes; ` +
+        `use at most ${formatDuration(workerTimeoutMs - overhead)} (--slice-duration), or a shorter --timeout`,
     },
   ]);
 }

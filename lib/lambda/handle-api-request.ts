@@ -5,8 +5,9 @@ import type { ErrorResponse, ReportLinkResponse, RunStatusResponse, StartRunResp
 import { settingsFromRunRequest } from '../api/run-request.js';
 import type { RouteKey } from '../api/routes.js';
 import { InputError } from '../config/input-error.js';
-import { WORKER_TAIL_MS } from '../cost/worker-concurrency.js';
+import { WORKER_WRITES_MS } from '../cost/worker-concurrency.js';
 import { newRunId } from '../plan/run-plan.js';
+import { lanesCovering } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore, RunRecord } from '../ports/result-store.js';
@@ -42,9 +43,9 @@ export interface ApiDeps {
 
 /**
  * After a stop request, when the run is finalised: the workers' next stop-flag read (about a
- * second, plus a second of read lag), their drain and their writes.
+ * second, plus a second of read lag), their requests in flight cut at once, and their writes.
  */
-export const STOP_SETTLE_MS = 2000 + WORKER_TAIL_MS;
+export const STOP_SETTLE_MS = 2000 + 2 * WORKER_WRITES_MS;
 /** Intervals of live progress returned with a run's status. */
 const RECENT_INTERVALS = 6;
 const REPORT_LINK_S = 900;
@@ -140,11 +141,12 @@ async function runStatus(run: RunRecord, deps: ApiDeps): Promise<RunStatusRespon
   if (run.status === 'running' && Date.now() > runDeadline(run, deps.stragglerGraceMs) + deps.stragglerGraceMs) {
     await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: Date.now() });
   }
+  const expected = (interval: number) => (plan ? lanesCovering(plan, { startOffsetMs: interval * intervalMs, endOffsetMs: (interval + 1) * intervalMs }) : undefined);
   return {
     run,
     plan: plan ? summarizePlan(plan) : null,
     steps,
-    progress: { slicesDone, intervalMs, recent },
+    progress: { slicesDone, intervalMs, recent: recent.map((point) => ({ ...point, expectedReports: expected(point.interval) })) },
   };
 }
 

@@ -1,5 +1,6 @@
 import { formatDuration } from '../config/duration.js';
 import type { RunPlan } from './run-plan.js';
+import { allSliceTasks } from './slice-task.js';
 
 /** The plan as a person reads it before the load starts: what runs where, and for how long. */
 export function formatPlan(plan: RunPlan): string {
@@ -15,14 +16,19 @@ export function formatPlan(plan: RunPlan): string {
     const think = settings.thinkTime;
     lines.push(`  spawn rate ${settings.spawnRate} users/s, think time ${think.minMs === think.maxMs ? formatDuration(think.minMs) : `${formatDuration(think.minMs)}–${formatDuration(think.maxMs)}`}`);
   }
-  const slices = plan.steps[0]!.slices.length;
+  const slices = plan.slices.length;
+  const invocations = allSliceTasks(plan, 1).length;
   lines.push(
-    `  steps      ${plan.steps.length} × ${formatDuration(settings.stepDurationMs)} = ${formatDuration(plan.totalDurationMs)}; ` +
-      `${slices} slice${slices === 1 ? '' : 's'} of up to ${formatDuration(settings.sliceDurationMs)} per step; timeout ${formatDuration(settings.timeoutMs)}`,
+    `  steps      ${plan.steps.length} × ${formatDuration(settings.stepDurationMs)} = ${formatDuration(plan.totalDurationMs)}; timeout ${formatDuration(settings.timeoutMs)}`,
+    `  workers    ${plan.lanes.length}, each keeping its ${unit === 'users' ? 'users and their connections' : 'connections'} across steps; ` +
+      (slices === 1 ? 'one slice for the whole run' : `${slices} slices of up to ${formatDuration(plan.slices[0]!.durationMs)} (a connection is re-opened only there)`) +
+      `; ${invocations} invocation${invocations === 1 ? '' : 's'} in all`,
   );
   const rows = plan.steps.map((step) => {
-    const share = settings.model === 'closed' ? Math.ceil(step.level / step.workers) : +(step.level / step.workers).toFixed(1);
-    return `    step ${String(step.index + 1).padStart(3)}  ${String(step.level).padStart(7)} ${unit}  ${String(step.workers).padStart(4)} workers × ${share} ${unit}  at +${formatDuration(step.startOffsetMs)}`;
+    const shares = plan.lanes.map((lane) => lane.levels[step.index]!).filter((level) => level > 0);
+    const most = shares.length === 0 ? 0 : Math.max(...shares);
+    const share = settings.model === 'closed' ? String(most) : String(+most.toFixed(1));
+    return `    step ${String(step.index + 1).padStart(3)}  ${String(step.level).padStart(7)} ${unit}  ${String(step.workers).padStart(4)} workers × ≤${share} ${unit}  at +${formatDuration(step.startOffsetMs)}`;
   });
   if (rows.length > 12) rows.splice(6, rows.length - 12, `    … ${rows.length - 12} more steps …`);
   lines.push(...rows);

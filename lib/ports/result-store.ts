@@ -1,6 +1,6 @@
 import type { LatencySummary } from '../report/report-types.js';
 import type { Platform } from '../plan/run-plan.js';
-import type { SliceTask } from '../plan/slice-task.js';
+import type { SliceTask, StepPartKey } from '../plan/slice-task.js';
 
 export type RunStatus = 'running' | 'completed' | 'partial' | 'aborted' | 'failed';
 
@@ -15,7 +15,10 @@ export interface RunRecord {
   /** The start barrier: every worker of the first slice starts then. */
   startAt: number;
   plannedEndAt: number;
+  /** After the planned end, how long workers may still be finishing (their drain and writes). */
+  drainMs: number;
   steps: number;
+  /** Step results the plan calls for: one per lane, slice and step it covers. */
   totalSlices: number;
   stopRequested: boolean;
   endedAt?: number;
@@ -40,10 +43,10 @@ export interface StepRecord {
   status: 'completed' | 'partial';
 }
 
-export interface SliceCompletion {
-  /** False when this slice had been recorded before (a duplicated invocation). */
+export interface PartCompletion {
+  /** False when this step result had been recorded before (a duplicated invocation). */
   first: boolean;
-  /** Slices of this step recorded so far, this one included. */
+  /** Results of this step recorded so far, this one included. */
   doneInStep: number;
 }
 
@@ -62,7 +65,8 @@ export interface ResultStore {
   isStopRequested(runId: string): Promise<boolean>;
   /** True for the first caller only: a duplicated invocation of the same slice does not run it again. */
   claimSlice(task: SliceTask): Promise<boolean>;
-  completeSlice(task: SliceTask): Promise<SliceCompletion>;
+  /** Records one step's result of a slice, once however often it is called. */
+  completePart(part: StepPartKey): Promise<PartCompletion>;
   putStep(step: StepRecord): Promise<void>;
   listSteps(runId: string): Promise<StepRecord[]>;
 }

@@ -2,6 +2,8 @@ import type { RunStatusResponse } from '../api/api-schemas.js';
 import { formatDuration } from '../config/duration.js';
 
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
+/** An interval some worker never reports is shown anyway this long after its end. */
+const LATE_REPORT_GRACE_MS = 3000;
 
 /**
  * One line of live progress from the runs table (through GET /runs/{id}): the newest timeline
@@ -18,9 +20,14 @@ export function remoteProgressLine(status: RunStatusResponse, now = Date.now()):
     const stepDurationMs = plan && plan.steps.length > 0 ? (plan.totalDurationS * 1000) / plan.steps.length : totalMs;
     const stepIndex = Math.min(run.steps - 1, Math.floor(elapsed / stepDurationMs));
     parts.push(`step ${stepIndex + 1}/${run.steps}`);
-    // Workers add an interval when it closes; the one before the newest closed one has them all.
-    const current = Math.floor((now - run.startAt) / progress.intervalMs);
-    const point = [...progress.recent].reverse().find((interval) => interval.interval < current - 1);
+    // Workers add an interval when it closes: show the newest one all of its workers have reported
+    // (or, should one never report, one a few seconds old), never a share of the workers.
+    const elapsedMs = now - run.startAt;
+    const point = [...progress.recent].reverse().find((interval) => {
+      const endedMs = (interval.interval + 1) * progress.intervalMs;
+      if (endedMs > elapsedMs) return false;
+      return interval.reports >= (interval.expectedReports ?? 0) || endedMs + LATE_REPORT_GRACE_MS <= elapsedMs;
+    });
     if (point) {
       const seconds = progress.intervalMs / 1000;
       parts.push(run.model === 'closed' ? `${count(point.users)} users` : `${count(point.users)} in flight`);

@@ -1,6 +1,8 @@
 import { summarize } from '../histogram/latency-histogram.js';
 import type { MergedStats, TimelinePoint } from '../aggregate/merged-stats.js';
-import { expectedSlices, type PlannedStep, type RunPlan } from '../plan/run-plan.js';
+import { GENERATOR_LIMIT_ERRORS, NOT_THE_TARGETS_ERRORS } from '../engine/classify-error.js';
+import type { PlannedStep, RunPlan } from '../plan/run-plan.js';
+import { allSliceTasks, expectedPartCount, expectedParts } from '../plan/slice-task.js';
 import { holds, measure, parseCriteria } from '../slo/criterion.js';
 import type {
   CriterionResult,
@@ -16,12 +18,16 @@ import type {
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+const countOf = (counts: Record<string, number>, types: readonly string[]) => types.reduce((sum, type) => sum + (counts[type] ?? 0), 0);
+
 function statsBlock(stats: MergedStats): StatsBlock {
   const rps = stats.requests === 0 ? 0 : stats.requests / stats.spanSeconds();
+  const generatorErrors = countOf(stats.errorsByType, NOT_THE_TARGETS_ERRORS);
   return {
     requests: stats.requests,
     errors: stats.errors,
-    errorRate: stats.requests === 0 ? 0 : round(stats.errors / stats.requests, 6),
+    generatorErrors,
+    errorRate: stats.requests === 0 ? 0 : round((stats.errors - generatorErrors) / stats.requests, 6),
     rps: round(rps),
     latency: summarize(stats.latency),
     statusCodes: { ...stats.statusCodes },
@@ -45,11 +51,13 @@ export function summarizePlan(plan: RunPlan): PlanSummary {
       index: step.index,
       ...levelFields(plan, step.level),
       workers: step.workers,
-      slices: step.slices.length,
+      slices: new Set(expectedParts(plan, step.index).map((part) => part.slice)).size,
       durationS: step.durationMs / 1000,
     })),
+    workers: plan.lanes.length,
+    invocations: allSliceTasks(plan, 1).length,
     stepDurationS: settings.stepDurationMs / 1000,
-    sliceDurationS: settings.sliceDurationMs / 1000,
+    sliceDurationS: Math.max(...plan.slices.map((slice) => slice.durationMs)) / 1000,
     totalDurationS: plan.totalDurationMs / 1000,
     ...(settings.model === 'closed' ? { spawnRate: settings.spawnRate } : {}),
     thinkTimeMs: { min: settings.thinkTime.minMs, max: settings.thinkTime.maxMs },
@@ -59,9 +67,18 @@ export function summarizePlan(plan: RunPlan): PlanSummary {
   };
 }
 
+/** A step judged against the SLO must have measured the target, not the generator. */
+function notJudgedBecause(stats: MergedStats): string | undefined {
+  const limits = countOf(stats.errorsByType, GENERATOR_LIMIT_ERRORS);
+  if (limits > 0) return `${limits} request(s) failed on the generator's own limits (${GENERATOR_LIMIT_ERRORS.filter((type) => stats.errorsByType[type]).join(', ')})`;
+  if (stats.saturatedWorkers.size > 0) return `${stats.saturatedWorkers.size} worker(s) saturated`;
+  return undefined;
+}
+
 export function stepReport(plan: RunPlan, planned: PlannedStep, stats: MergedStats): StepReport {
   const block = statsBlock(stats);
-  const expected = expectedSlices(planned);
+  const expected = expectedPartCount(plan, planned.index);
+  const unjudged = notJudgedBecause(stats);
   return {
     index: planned.index,
     ...levelFields(plan, planned.level),
@@ -77,6 +94,8 @@ export function stepReport(plan: RunPlan, planned: PlannedStep, stats: MergedSta
     },
     completeness: { expected, received: stats.slices },
     status: stats.slices >= expected ? 'completed' : 'partial',
+    judged: unjudged === undefined,
+    ...(unjudged === undefined ? {} : { notJudgedBecause: unjudged }),
     ...(plan.settings.model === 'open' ? { open: openCounts(stats) } : {}),
   };
 }
@@ -155,7 +174,8 @@ export function buildReport(input: ReportInput): Report {
       name,
       requests: stats.requests,
       errors: stats.errors,
-      errorRate: stats.requests === 0 ? 0 : round(stats.errors / stats.requests, 6),
+      generatorErrors: stats.generatorErrors,
+      errorRate: stats.requests === 0 ? 0 : round((stats.errors - stats.generatorErrors) / stats.requests, 6),
       rps: totals.requests === 0 ? 0 : round(stats.requests / totals.spanSeconds()),
       latency: summarize(stats.latency),
       statusCodes: { ...stats.statusCodes },
@@ -163,30 +183,45 @@ export function buildReport(input: ReportInput): Report {
     steps,
     timeline: timeline(plan, totals),
     thresholds: plan.settings.thresholds.map((expression) => evaluate(expression, statsBlock(totals))),
-    warnings: [...plan.warnings, ...input.warnings, ...saturationWarnings(steps)],
+    warnings: [...plan.warnings, ...input.warnings, ...generatorWarnings(plan, steps)],
   };
 
   if (plan.settings.slo !== undefined) {
     const expression = plan.settings.slo;
-    const ran = steps.filter((step) => step.completeness.received > 0);
-    for (const step of ran) step.sloPassed = evaluate(expression, step).passed;
-    const firstBadIndex = ran.findIndex((step) => step.sloPassed === false);
-    const firstBad = firstBadIndex === -1 ? null : ran[firstBadIndex]!;
-    const before = firstBadIndex === -1 ? ran : ran.slice(0, firstBadIndex);
+    // Only steps that ran and measured the target are judged: the knee never comes from the generator.
+    const judged = steps.filter((step) => step.completeness.received > 0 && step.judged);
+    for (const step of judged) step.sloPassed = evaluate(expression, step).passed;
+    const firstBadIndex = judged.findIndex((step) => step.sloPassed === false);
+    const firstBad = firstBadIndex === -1 ? null : judged[firstBadIndex]!;
+    const before = firstBadIndex === -1 ? judged : judged.slice(0, firstBadIndex);
     const lastGood = before.length > 0 ? before[before.length - 1]! : null;
-    // The SLO holds only if every planned step ran and met it: an aborted run has not shown it.
-    report.slo = { expr: expression, passed: ran.length === steps.length && firstBad === null };
+    // The SLO holds only if every planned step ran, was judged and met it: an aborted run has not shown it.
+    report.slo = { expr: expression, passed: judged.length === steps.length && firstBad === null };
     report.knee = { lastGood, firstBad };
   }
   return report;
 }
 
-function saturationWarnings(steps: StepReport[]): string[] {
-  return steps
-    .filter((step) => step.achieved.saturatedWorkers > 0)
-    .map(
-      (step) =>
-        `step ${step.index + 1}: ${step.achieved.saturatedWorkers} worker(s) saturated (event loop busy or lagging); ` +
-        `this step may measure the load generator rather than the target: raise --workers`,
-    );
+/** One warning per step the generator may have measured, with advice that fits where it ran. */
+function generatorWarnings(plan: RunPlan, steps: StepReport[]): string[] {
+  const aws = plan.platform === 'aws';
+  const warnings: string[] = [];
+  for (const step of steps) {
+    const limits = countOf(step.errorsByType, GENERATOR_LIMIT_ERRORS);
+    if (limits > 0) {
+      warnings.push(
+        `step ${step.index + 1}: ${limits} request(s) failed on the generator's own limits (file descriptors, ports or socket buffers), not the target's; ` +
+          (aws ? 'give each worker fewer users (--workers)' : 'raise `ulimit -n`, run fewer users on this machine, or use --platform aws') +
+          '; the step is not judged',
+      );
+    }
+    if (step.achieved.saturatedWorkers > 0) {
+      warnings.push(
+        `step ${step.index + 1}: ${step.achieved.saturatedWorkers} of ${step.planned.workers} worker(s) saturated (event loop busy or lagging): ` +
+          `the step may measure the load generator rather than the target and is not judged; ` +
+          (aws ? 'give workers more memory (the workerMemory deploy param: more vCPU) or more workers (--workers)' : 'this machine is the limit: fewer users here, or --platform aws'),
+      );
+    }
+  }
+  return warnings;
 }

@@ -33,8 +33,8 @@ export const reportStatusSchema = z
 
 export const completenessSchema = z
   .strictObject({
-    expected: count.describe('slice results the plan called for (workers × slices)'),
-    received: count.describe('slice results that arrived and were merged'),
+    expected: count.describe('step results the plan called for: one per worker and slice covering the step'),
+    received: count.describe('step results that arrived and were merged'),
   })
   .meta({ id: 'Completeness' });
 
@@ -44,13 +44,16 @@ export const errorSampleSchema = z
 
 export const statsBlockSchema = z
   .strictObject({
-    requests: count,
-    errors: count,
-    errorRate: z.number().min(0).max(1).describe('errors / requests'),
+    requests: count.describe('requests sent: responses + errors'),
+    errors: count.describe('requests without an expected response, of any type'),
+    generatorErrors: count.describe(
+      "errors that are not the target's: requests cut at a slice hand-off or by a stop (cut), and the generator's own limits (generator_fds, generator_ports, generator_buffers)",
+    ),
+    errorRate: z.number().min(0).max(1).describe("the target's error rate: (errors - generatorErrors) / requests; what SLOs and thresholds judge"),
     rps: z.number().min(0).describe('requests per second over the wall-clock span of the data'),
     latency: latencySummarySchema,
     statusCodes: counts.describe('responses per HTTP status code'),
-    errorsByType: counts.describe('errors per type: http_status, timeout, connection_refused, …'),
+    errorsByType: counts.describe('errors per type: http_status, timeout, connection_refused, connection_reset, dns, tls, cut, generator_fds, …'),
   })
   .meta({ id: 'StatsBlock' });
 
@@ -84,8 +87,10 @@ export const stepReportSchema = statsBlockSchema
     }),
     completeness: completenessSchema,
     status: z.enum(['completed', 'partial']),
+    judged: z.boolean().describe('false when the step may have measured the generator (saturated workers, its own fd/port/buffer limits): the SLO and the knee skip it'),
+    notJudgedBecause: z.string().optional().describe('why the step was not judged'),
     open: openModelCountsSchema.optional(),
-    sloPassed: z.boolean().optional().describe('with an SLO: whether this step met it'),
+    sloPassed: z.boolean().optional().describe('with an SLO: whether this step met it (absent when the step was not judged)'),
   })
   .meta({ id: 'StepReport', description: 'One step of load: its planned and achieved load and what was measured.' });
 
@@ -122,11 +127,13 @@ export const planSummarySchema = z
         index: count,
         users: count.optional(),
         rate: z.number().min(0).optional(),
-        workers: count,
-        slices: count,
+        workers: count.describe('workers carrying load in this step; their users carry over from the step before'),
+        slices: count.describe('slices covering this step'),
         durationS: z.number().min(0),
       }),
     ),
+    workers: count.describe("workers (lanes) of the run: each is a chain of slice invocations whose users live across steps"),
+    invocations: count.describe('slice invocations over the whole run'),
     stepDurationS: z.number().min(0),
     sliceDurationS: z.number().min(0),
     totalDurationS: z.number().min(0),

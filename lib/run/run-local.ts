@@ -8,10 +8,10 @@ import { aggregateStep, finalizeRun } from '../aggregate/aggregate-run.js';
 import type { RunSettings } from '../config/run-settings.js';
 import { startRun } from '../coordinator/start-run.js';
 import { startDemoTarget, type DemoTarget } from '../demo/demo-target.js';
-import { MAX_DRAIN_MS } from '../engine/load-session.js';
 import { LiveProgress } from '../progress/live-progress.js';
 import { planRun, type RunPlan } from '../plan/run-plan.js';
 import { reportKey } from '../plan/slice-task.js';
+import { checkFileLimit, type FileLimit } from './file-limit.js';
 import type { Report } from '../report/report-types.js';
 
 export interface LocalRunOptions {
@@ -27,6 +27,8 @@ export interface LocalRunOptions {
   signal?: AbortSignal;
   threads?: number;
   runId?: string;
+  /** The process's open-file limit (read from the system unless given). */
+  fileLimit?: FileLimit;
 }
 
 export interface LocalRunResult {
@@ -57,6 +59,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   }
   const cores = options.threads ?? availableParallelism();
   const plan = planRun(settings, { platform: 'local', minWorkers: cores, runId: options.runId });
+  try {
+    checkFileLimit(plan, options.fileLimit);
+  } catch (error) {
+    await demo?.close();
+    throw error;
+  }
   options.onPlan?.(plan);
 
   const blobs = new LocalBlobStore(outDir);
@@ -66,12 +74,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const progress = new LiveProgress(plan, () => startAt);
   const invoker = new LocalInvoker({
     root: outDir,
-    threads: Math.min(cores, Math.max(...plan.steps.map((step) => step.workers))),
+    threads: Math.min(cores, plan.lanes.length),
     onAggregate: async (request) => {
       if (request.step !== undefined) await aggregateStep(deps, request.runId, request.step);
     },
-    onInterval: (task, interval) => progress.addInterval(task.step, interval),
-    onRunningTotals: (task, totals) => progress.setRunningTotals(task, totals),
+    onInterval: (task, step, interval) => progress.addInterval(task.lane, step, interval),
+    onRunningTotals: (part, totals) => progress.setRunningTotals(part, totals),
     log,
   });
 
@@ -81,7 +89,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   try {
     const record = await startRun(plan, { ...deps, invoker }, { barrierMs: LOCAL_BARRIER_MS });
     startAt = record.startAt;
-    const deadline = record.plannedEndAt + MAX_DRAIN_MS + STRAGGLER_GRACE_MS;
+    const deadline = record.plannedEndAt + record.drainMs + STRAGGLER_GRACE_MS;
     const overdue = new AbortController();
     const finished = await Promise.race([
       invoker.whenIdle().then(() => true),

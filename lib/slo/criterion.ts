@@ -19,6 +19,8 @@ export interface Criterion {
 export interface MeasuredStats {
   requests: number;
   errors: number;
+  /** Errors that are not the target's (cut requests, the generator's own limits): not held against it. */
+  generatorErrors?: number;
   rps: number;
   latency: LatencySummary;
 }
@@ -82,7 +84,7 @@ export function parseCriteria(expression: string): Criterion[] {
 export function measure(metric: Metric, stats: MeasuredStats): number {
   switch (metric) {
     case 'errors':
-      return stats.requests === 0 ? 0 : stats.errors / stats.requests;
+      return stats.requests === 0 ? 0 : (stats.errors - (stats.generatorErrors ?? 0)) / stats.requests;
     case 'rps':
       return stats.rps;
     default:

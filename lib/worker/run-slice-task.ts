@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
 import { encodeSliceResult, SLICE_RESULT_CONTENT_TYPE, type SliceResult, type TimelineInterval } from '../engine/slice-result.js';
-import { expectedSlices, type RunPlan } from '../plan/run-plan.js';
-import { planKey, sliceKey, sliceWindow, successorsOf, type SliceTask } from '../plan/slice-task.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { expectedPartCount, invocationsDuring, planKey, sliceWindow, stepPartKey, type SliceTask, type StepPartKey } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore } from '../ports/result-store.js';
@@ -12,17 +12,17 @@ export interface WorkerDeps {
   blobs: BlobStore;
   results: ResultStore;
   invoker: Invoker;
-  /** Live progress: each timeline interval as it closes. */
-  onIntervalClosed?: (task: SliceTask, interval: TimelineInterval) => void;
-  /** Live tables: the slice's totals by request name and error type, as intervals close and at its end. */
-  onRunningTotals?: (task: SliceTask, totals: SliceRunningTotals) => void;
+  /** Live progress: each timeline interval as it closes, with the step it belongs to. */
+  onIntervalClosed?: (task: SliceTask, step: number, interval: TimelineInterval) => void;
+  /** Live tables: a step part's totals by request name and error type, as intervals close and at its end. */
+  onRunningTotals?: (part: StepPartKey, totals: SliceRunningTotals) => void;
   log?: (message: string) => void;
   /** How often the stop flag is read; about a second, so that a stop ends every worker within ~2 s. */
   stopPollMs?: number;
 }
 
 export type SliceTaskOutcome =
-  | { ran: true; result: SliceResult }
+  | { ran: true; results: SliceResult[]; stored: number; storeFailures: string[] }
   | { ran: false; reason: 'duplicate' | 'stopped-before-start' };
 
 const plans = new Map<string, RunPlan>();
@@ -39,67 +39,78 @@ export async function loadPlan(blobs: BlobStore, runId: string): Promise<RunPlan
 }
 
 /**
+ * Stores one step's result of this slice and counts it once; the step's last result starts the
+ * step's aggregation. Done as each step ends, while the slice's load goes on.
+ */
+async function storeStepResult(plan: RunPlan, task: SliceTask, result: SliceResult, deps: WorkerDeps): Promise<void> {
+  const part: StepPartKey = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
+  await deps.blobs.put(stepPartKey(part), encodeSliceResult(result), SLICE_RESULT_CONTENT_TYPE);
+  const completion = await deps.results.completePart(part);
+  if (completion.first && completion.doneInStep >= expectedPartCount(plan, result.step)) {
+    await deps.invoker.invokeAggregator({ runId: task.runId, step: result.step });
+  }
+}
+
+/**
  * A worker's whole job, the same on Lambda and on one machine: claim the slice (so a duplicated
- * invocation does nothing), hand the load on to the next slice ahead of the boundary, wait for the
- * start time, generate load until the end or a stop, store the histograms, record the slice as done
- * exactly once, and start the step's aggregation when this was its last slice.
+ * invocation does nothing), invoke the lane's next slice (and lanes this one starts) ahead of time,
+ * wait for the start, generate load until the end or a stop, store each step's result as the step
+ * ends and count it exactly once, and start a step's aggregation when its last result is in.
  */
 export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<SliceTaskOutcome> {
   const log = deps.log ?? (() => {});
   const plan = await loadPlan(deps.blobs, task.runId);
-  const { step, plannedStart, plannedEnd } = sliceWindow(plan, task);
+  const { plannedStart } = sliceWindow(plan, task);
   if (!(await deps.results.claimSlice(task))) {
     log(`slice ${describe(task)} was already claimed: duplicate invocation, nothing to do`);
     return { ran: false, reason: 'duplicate' };
   }
 
   const stop = new AbortController();
-  const pollMs = deps.stopPollMs ?? 1000;
   const poll = setInterval(() => {
     deps.results.isStopRequested(task.runId).then(
       (stopped) => stopped && stop.abort(),
       (error: unknown) => log(`reading the stop flag failed: ${String(error)}`),
     );
-  }, pollMs);
-
-  const chainTimer = setTimeout(() => {
-    if (stop.signal.aborted) return;
-    for (const successor of successorsOf(plan, task)) {
-      deps.invoker.invokeSlice(successor).catch((error: unknown) => log(`invoking slice ${describe(successor)} failed: ${String(error)}`));
-    }
-  }, Math.max(0, plannedEnd - plan.chainLeadMs - Date.now()));
+  }, deps.stopPollMs ?? 1000);
+  const invocationTimers = invocationsDuring(plan, task).map(({ task: next, atOffsetMs }) =>
+    setTimeout(() => {
+      if (stop.signal.aborted) return;
+      deps.invoker.invokeSlice(next).catch((error: unknown) => log(`invoking slice ${describe(next)} failed: ${String(error)}`));
+    }, Math.max(0, task.startAt + atOffsetMs - Date.now())),
+  );
+  const cancelInvocations = () => invocationTimers.forEach((timer) => clearTimeout(timer));
 
   try {
     if (await deps.results.isStopRequested(task.runId)) stop.abort();
     await sleep(Math.max(0, plannedStart - Date.now()), undefined, { signal: stop.signal }).catch(() => {});
     if (stop.signal.aborted) {
-      clearTimeout(chainTimer);
+      cancelInvocations();
       return { ran: false, reason: 'stopped-before-start' };
     }
-    const result = await runSlice(plan, task, {
+    const storing: Array<Promise<void>> = [];
+    const storeFailures: string[] = [];
+    const results = await runSlice(plan, task, {
       signal: stop.signal,
-      onIntervalClosed: deps.onIntervalClosed && ((interval) => deps.onIntervalClosed!(task, interval)),
-      onRunningTotals: deps.onRunningTotals && ((totals) => deps.onRunningTotals!(task, totals)),
+      onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
+      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, totals)),
+      onStepResult: (result) => {
+        const part = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
+        deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
+        if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);
+        // A failed write costs that step's share of this slice (completeness shows it), never the others.
+        storing.push(storeStepResult(plan, task, result, deps).catch((error: unknown) => void storeFailures.push(`step ${result.step}: ${String(error)}`)));
+      },
     });
-    deps.onRunningTotals?.(task, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
-    if (result.stopped) clearTimeout(chainTimer);
-    if (result.saturation.saturated) {
-      log(
-        `worker ${describe(task)} saturated (event loop ${Math.round(result.saturation.eventLoopUtilization * 100)}% busy, ` +
-          `lag p99 ${result.saturation.eventLoopLagP99Ms} ms): its numbers may measure the generator; add workers`,
-      );
-    }
-    await deps.blobs.put(sliceKey(task), encodeSliceResult(result), SLICE_RESULT_CONTENT_TYPE);
-    const completion = await deps.results.completeSlice(task);
-    if (completion.first && completion.doneInStep >= expectedSlices(step)) {
-      await deps.invoker.invokeAggregator({ runId: task.runId, step: task.step });
-    }
-    return { ran: true, result };
+    if (stop.signal.aborted) cancelInvocations();
+    await Promise.all(storing);
+    for (const failure of storeFailures) log(`slice ${describe(task)}: storing a step result failed: ${failure}`);
+    return { ran: true, results, stored: results.length - storeFailures.length, storeFailures };
   } finally {
     clearInterval(poll);
   }
 }
 
 function describe(task: SliceTask): string {
-  return `${task.runId}/${task.step}/${task.slice}/${task.worker}`;
+  return `${task.runId}/lane ${task.lane}/slice ${task.slice}`;
 }

@@ -191,7 +191,7 @@ test('slices that never arrive: the watchdog finalises at the deadline with stat
   stack.lambda.faults = {
     dropEvent: (name, payload) => {
       const task = payload as Partial<SliceTask>;
-      return name === stack.functions.worker && task.step === 1 && task.slice === 0 && task.worker === 1;
+      return name === stack.functions.worker && task.slice === 2 && task.lane === 1;
     },
   };
   try {

@@ -80,5 +80,5 @@ test('DynamoDB: live progress adds every worker\'s interval into one item; steps
 
 test('Lambda: an invocation of a function that does not exist is an error, not a silent no-op', async () => {
   const invoker = new LambdaInvoker(lambdaClient(connection()), { workerFunction: 'fanout-emulated-nope', aggregatorFunction: stack.functions.aggregator });
-  await assert.rejects(() => invoker.invokeSlice({ runId: 'x', step: 0, slice: 0, worker: 0, startAt: Date.now() }), /Function not found|ResourceNotFound/);
+  await assert.rejects(() => invoker.invokeSlice({ runId: 'x', lane: 0, slice: 0, startAt: Date.now() }), /Function not found|ResourceNotFound/);
 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings.js';
 import { decodeSliceResult } from '../../lib/engine/slice-result.js';
 import { planRun, type RunPlan } from '../../lib/plan/run-plan.js';
-import { firstTasks, planKey, sliceKey } from '../../lib/plan/slice-task.js';
+import { firstTasks, planKey, stepPartKey } from '../../lib/plan/slice-task.js';
 import type { BlobStore } from '../../lib/ports/blob-store.js';
 import type { Invoker } from '../../lib/ports/invoker.js';
 import type { ResultStore } from '../../lib/ports/result-store.js';
@@ -57,9 +57,10 @@ export function invokerContract(name: string, open: () => Promise<InvokerSubject
       await subject.invoker.invokeSlice(task!);
       // Accepted, not awaited: the slice has not even begun.
       assert.ok(Date.now() < startAt, 'invokeSlice waited for the work');
-      assert.equal(await subject.blobs.get(sliceKey(task!)), undefined);
+      const key = stepPartKey({ runId: plan.runId, step: 0, slice: task!.slice, lane: task!.lane });
+      assert.equal(await subject.blobs.get(key), undefined);
 
-      const result = decodeSliceResult(await eventually('the slice result', () => subject.blobs.getBytes(sliceKey(task!))));
+      const result = decodeSliceResult(await eventually('the slice result', () => subject.blobs.getBytes(key)));
       assert.ok(result.requests > 0, 'the worker generated load');
       assert.equal(result.requests, target.received());
       assert.ok(result.actualStart >= startAt - 5, 'the worker waited for the start barrier');

@@ -1,6 +1,6 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SliceTask } from '../../lib/plan/slice-task.js';
+import type { SliceTask, StepPartKey } from '../../lib/plan/slice-task.js';
 import type { ResultStore, RunRecord, StepRecord } from '../../lib/ports/result-store.js';
 
 export interface ResultStoreSubject {
@@ -18,6 +18,7 @@ export function runRecord(runId: string, createdAt = Date.now()): RunRecord {
     createdAt,
     startAt: createdAt + 1000,
     plannedEndAt: createdAt + 61_000,
+    drainMs: 33_000,
     steps: 2,
     totalSlices: 8,
     stopRequested: false,
@@ -42,7 +43,8 @@ function stepRecord(runId: string, step: number, requests: number): StepRecord {
   };
 }
 
-const task = (runId: string, step: number, slice: number, worker: number): SliceTask => ({ runId, step, slice, worker, startAt: 1_700_000_000_000 });
+const task = (runId: string, slice: number, lane: number): SliceTask => ({ runId, slice, lane, startAt: 1_700_000_000_000 });
+const part = (runId: string, step: number, slice: number, lane: number): StepPartKey => ({ runId, step, slice, lane });
 
 /**
  * What every ResultStore must do: exactly-once claims and completions (a duplicated invocation
@@ -98,37 +100,36 @@ export function resultStoreContract(name: string, open: () => Promise<ResultStor
 
     test('a slice is claimed once: a duplicated invocation gets false, other slices are separate', async () => {
       const id = runId();
-      assert.equal(await store.claimSlice(task(id, 0, 0, 0)), true);
-      assert.equal(await store.claimSlice(task(id, 0, 0, 0)), false);
-      assert.equal(await store.claimSlice(task(id, 0, 0, 1)), true);
-      assert.equal(await store.claimSlice(task(id, 0, 1, 0)), true);
-      assert.equal(await store.claimSlice(task(id, 1, 0, 0)), true);
+      assert.equal(await store.claimSlice(task(id, 0, 0)), true);
+      assert.equal(await store.claimSlice(task(id, 0, 0)), false);
+      assert.equal(await store.claimSlice(task(id, 0, 1)), true);
+      assert.equal(await store.claimSlice(task(id, 1, 0)), true);
     });
 
     test('racing claims of one slice: exactly one wins', async () => {
       const id = runId();
-      const wins = await Promise.all(Array.from({ length: 8 }, () => store.claimSlice(task(id, 0, 0, 0))));
+      const wins = await Promise.all(Array.from({ length: 8 }, () => store.claimSlice(task(id, 0, 0))));
       assert.equal(wins.filter(Boolean).length, 1);
     });
 
-    test('completions count per step, and a duplicate completion does not count again', async () => {
+    test('step results count per step, and a duplicate does not count again', async () => {
       const id = runId();
-      assert.deepEqual(await store.completeSlice(task(id, 0, 0, 0)), { first: true, doneInStep: 1 });
-      assert.deepEqual(await store.completeSlice(task(id, 0, 0, 0)), { first: false, doneInStep: 1 });
-      assert.deepEqual(await store.completeSlice(task(id, 0, 0, 1)), { first: true, doneInStep: 2 });
-      assert.deepEqual(await store.completeSlice(task(id, 1, 0, 0)), { first: true, doneInStep: 1 });
-      assert.deepEqual(await store.completeSlice(task(id, 0, 1, 0)), { first: true, doneInStep: 3 });
+      assert.deepEqual(await store.completePart(part(id, 0, 0, 0)), { first: true, doneInStep: 1 });
+      assert.deepEqual(await store.completePart(part(id, 0, 0, 0)), { first: false, doneInStep: 1 });
+      assert.deepEqual(await store.completePart(part(id, 0, 0, 1)), { first: true, doneInStep: 2 });
+      assert.deepEqual(await store.completePart(part(id, 1, 0, 0)), { first: true, doneInStep: 1 });
+      assert.deepEqual(await store.completePart(part(id, 0, 1, 0)), { first: true, doneInStep: 3 });
     });
 
-    test('racing completions: each slice counts once, and some caller sees the whole step', async () => {
+    test('racing step results: each counts once, and some caller sees the whole step', async () => {
       const id = runId();
-      const slices = Array.from({ length: 10 }, (_, worker) => task(id, 0, 0, worker));
-      // Every slice completed twice at once, as duplicated invocations finishing together would.
-      const outcomes = await Promise.all([...slices, ...slices].map((slice) => store.completeSlice(slice)));
+      const parts = Array.from({ length: 10 }, (_, lane) => part(id, 0, 0, lane));
+      // Every result recorded twice at once, as duplicated invocations finishing together would.
+      const outcomes = await Promise.all([...parts, ...parts].map((one) => store.completePart(one)));
       assert.equal(outcomes.filter((outcome) => outcome.first).length, 10);
       assert.ok(outcomes.every((outcome) => outcome.doneInStep >= 0 && outcome.doneInStep <= 10));
       assert.equal(Math.max(...outcomes.filter((outcome) => outcome.first).map((outcome) => outcome.doneInStep)), 10);
-      assert.deepEqual(await store.completeSlice(slices[0]!), { first: false, doneInStep: 10 });
+      assert.deepEqual(await store.completePart(parts[0]!), { first: false, doneInStep: 10 });
     });
 
     test('step items list in step order; a step written again is replaced whole', async () => {

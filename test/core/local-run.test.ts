@@ -96,8 +96,9 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
     assert.equal(report.totals.requests, target.received());
 
     const runId = report.run.id;
-    const lost = decodeSliceResult(await readFile(join(outDir, runId, 'steps', '1', 'slices', '1', '0.cbor')));
-    await rm(join(outDir, runId, 'steps', '1', 'slices', '1', '0.cbor'));
+    // Slices are windows of the run: step 2 is covered by slices 3 and 4 (indices 2 and 3).
+    const lost = decodeSliceResult(await readFile(join(outDir, runId, 'steps', '1', 'slices', '3', '0.cbor')));
+    await rm(join(outDir, runId, 'steps', '1', 'slices', '3', '0.cbor'));
     const again = await finalizeRun({ blobs: new LocalBlobStore(outDir), results: new LocalResultStore(outDir) }, runId);
     assert.equal(again.status, 'partial');
     assert.deepEqual(again.steps[1]!.completeness, { expected: 4, received: 3 });
@@ -110,11 +111,11 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
     assert.equal(stored.status, 'partial');
 
     // A damaged slice result is left out and named; the others still count.
-    await writeFile(join(outDir, runId, 'steps', '1', 'slices', '0', '1.cbor'), 'not a slice result');
+    await writeFile(join(outDir, runId, 'steps', '1', 'slices', '2', '1.cbor'), 'not a slice result');
     const damaged = await finalizeRun({ blobs: new LocalBlobStore(outDir), results: new LocalResultStore(outDir) }, runId);
     assert.deepEqual(damaged.steps[1]!.completeness, { expected: 4, received: 2 });
     assert.deepEqual(damaged.steps[0], report.steps[0]);
-    assert.ok(damaged.warnings.some((warning) => warning.includes('steps/1/slices/0/1.cbor')), damaged.warnings.join('; '));
+    assert.ok(damaged.warnings.some((warning) => warning.includes('steps/1/slices/2/1.cbor')), damaged.warnings.join('; '));
   } finally {
     await target.close();
   }

@@ -9,12 +9,12 @@ function sliceOf(worker: number, samplesUs: number[]): SliceResult {
   for (const sample of samplesUs) histogram.recordValue(sample);
   const encoded = encodeHistogram(histogram);
   return {
-    schemaVersion: 2, runId: 'r', step: 0, slice: 0, worker, model: 'closed', plannedLevel: 1,
-    plannedStart: 0, actualStart: 0, endedAt: 1000, stopped: false,
+    schemaVersion: 3, runId: 'r', step: 0, slice: 0, lane: worker, model: 'closed', plannedLevel: 1,
+    plannedStart: 0, plannedEnd: 1000, actualStart: 0, endedAt: 1000, stopped: false,
     requests: samplesUs.length, errors: 0, late: 0, dropped: 0, scheduled: 0,
     statusCodes: { '200': samplesUs.length }, errorsByType: {}, errorSamples: [],
     latency: encoded, service: encoded,
-    byName: { home: { requests: samplesUs.length, errors: 0, statusCodes: { '200': samplesUs.length }, latency: encoded } },
+    byName: { home: { requests: samplesUs.length, errors: 0, generatorErrors: 0, statusCodes: { '200': samplesUs.length }, latency: encoded } },
     timeline: [{ i: 0, requests: samplesUs.length, errors: 0, users: 1, latency: encoded }],
     saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.1, cpuPercent: 10, saturated: false },
   };

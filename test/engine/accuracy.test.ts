@@ -36,9 +36,10 @@ async function withReference<T>(run: () => Promise<T>): Promise<{ result: T; ref
   }
 }
 
-function oneSlice(scenario: ScenarioInput): Promise<SliceResult> {
+async function oneSlice(scenario: ScenarioInput): Promise<SliceResult> {
   const plan = planRun(resolveRunSettings(parseScenario(scenario, 'test')), { platform: 'local', minWorkers: 1, runId: 'accuracy' });
-  return runSlice(plan, { runId: plan.runId, step: 0, slice: 0, worker: 0, startAt: Date.now() });
+  const [result] = await runSlice(plan, { runId: plan.runId, lane: 0, slice: 0, startAt: Date.now() });
+  return result!;
 }
 
 function mergeAll(encoded: EncodedHistogram[]): Histogram {

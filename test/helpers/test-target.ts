@@ -12,6 +12,8 @@ export interface TestTargetOptions {
   slots?: number;
   /** Every `everyMs`, hold all responses for `forMs` (a GC pause, a lock, a stalled dependency). */
   stall?: { everyMs: number; forMs: number };
+  /** Send the head at once, then the body a byte every `everyMs` (a server that trickles). */
+  trickle?: { everyMs: number; bytes: number };
 }
 
 export interface TestTarget {
@@ -21,8 +23,16 @@ export interface TestTarget {
   received(): number;
   /** Requests received per path. */
   receivedByPath(): Record<string, number>;
+  /** Requests received per request target as sent: path and query. */
+  receivedByUrl(): Record<string, number>;
+  /** The Authorization headers received, with how often each came. */
+  authorizations(): Record<string, number>;
   /** Responses fully written. */
   answered(): number;
+  /** TCP connections accepted. */
+  connections(): number;
+  /** The most requests in flight at once: received, and neither answered nor closed by the client. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -44,7 +54,12 @@ function delayAtLeast(delayMs: number, then: () => void): void {
 export async function startTestTarget(options: TestTargetOptions = {}): Promise<TestTarget> {
   let received = 0;
   let answered = 0;
+  let connections = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const byPath: Record<string, number> = {};
+  const byUrl: Record<string, number> = {};
+  const authorizations: Record<string, number> = {};
   let busy = 0;
   const queue: Array<() => void> = [];
   const startedAt = Date.now();
@@ -64,7 +79,19 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
         setTimeout(finish, wait);
         return;
       }
-      if (!response.destroyed) response.writeHead(status, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
+      if (options.trickle && !response.destroyed) {
+        const { everyMs, bytes } = options.trickle;
+        response.writeHead(status, { 'content-type': 'text/plain', 'content-length': String(bytes) });
+        let sent = 0;
+        const drip = setInterval(() => {
+          if (response.destroyed) return clearInterval(drip);
+          response.write('x');
+          if (++sent === bytes) {
+            clearInterval(drip);
+            response.end();
+          }
+        }, everyMs);
+      } else if (!response.destroyed) response.writeHead(status, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
       answered++;
       if (options.slots !== undefined) {
         busy--;
@@ -84,10 +111,24 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
     received++;
     const path = (request.url ?? '/').split('?')[0]!;
     byPath[path] = (byPath[path] ?? 0) + 1;
+    byUrl[request.url ?? '/'] = (byUrl[request.url ?? '/'] ?? 0) + 1;
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) authorizations[authorization] = (authorizations[authorization] ?? 0) + 1;
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    let settled = false;
+    // In flight until the response is written or the client gives up on it (closes its connection).
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      inFlight--;
+    };
+    response.on('finish', settle);
+    response.on('close', settle);
     request.resume();
     request.on('end', () => respond(request, response));
   });
   server.keepAliveTimeout = 60_000;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -95,7 +136,11 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
     port,
     received: () => received,
     receivedByPath: () => ({ ...byPath }),
+    receivedByUrl: () => ({ ...byUrl }),
+    authorizations: () => ({ ...authorizations }),
     answered: () => answered,
+    connections: () => connections,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -8,7 +8,7 @@ function totals(requests: number, errors: number, latencyMs: number, ended: bool
   const histogram = createHistogram();
   for (let index = 0; index < requests; index++) histogram.recordValue(latencyMs * 1000);
   return {
-    byName: { home: { requests, errors, statusCodes: { '200': requests - errors, '503': errors }, latency: encodeHistogram(histogram) } },
+    byName: { home: { requests, errors, generatorErrors: 0, statusCodes: { '200': requests - errors, '503': errors }, latency: encodeHistogram(histogram) } },
     errorsByType: errors > 0 ? { http_status: errors } : {},
     errorSamples: errors > 0 ? [{ type: 'http_status', message: 'unexpected status 503', count: errors }] : [],
     ended,

@@ -1,16 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SliceTask } from '../../plan/slice-task.js';
-import type { ResultStore, RunRecord, SliceCompletion, StepRecord } from '../../ports/result-store.js';
+import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
+import type { PartCompletion, ResultStore, RunRecord, StepRecord } from '../../ports/result-store.js';
 import {
   DEFAULT_RETENTION_DAYS,
   RUNS_TABLE,
   RUN_SK,
   STEP_SK_PREFIX,
+  claimSk,
   countSk,
+  doneSk,
   expiresAt,
   runPk,
-  sliceSk,
   stepSk,
 } from './runs-table.js';
 import { runRecordFromItem, stepRecordFromItem } from './table-items.js';
@@ -146,20 +147,20 @@ export class DynamoResultStore implements ResultStore {
   async claimSlice(task: SliceTask): Promise<boolean> {
     return this.putOnce({
       pk: runPk(task.runId),
-      sk: sliceSk('claim', task.step, task.slice, task.worker),
+      sk: claimSk(task.slice, task.lane),
       claimedAt: Date.now(),
       expiresAt: this.ttl(),
     });
   }
 
-  async completeSlice(task: SliceTask): Promise<SliceCompletion> {
+  async completePart(part: StepPartKey): Promise<PartCompletion> {
     const first = await this.putOnce({
-      pk: runPk(task.runId),
-      sk: sliceSk('done', task.step, task.slice, task.worker),
+      pk: runPk(part.runId),
+      sk: doneSk(part.step, part.slice, part.lane),
       doneAt: Date.now(),
       expiresAt: this.ttl(),
     });
-    const key = { pk: runPk(task.runId), sk: countSk(task.step) };
+    const key = { pk: runPk(part.runId), sk: countSk(part.step) };
     if (!first) {
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       return { first, doneInStep: typeof Item?.done === 'number' ? Item.done : 0 };

@@ -5,9 +5,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * attribute. serverless.yml declares the same table (a test compares the two).
  *
  *   pk `run#<id>`            sk `run`              the run's item (status, start barrier, stop flag)
- *   pk `run#<id>`            sk `claim#s#k#w`      a slice's claim (conditional put: exactly once)
- *   pk `run#<id>`            sk `done#s#k#w`       a slice's completion (conditional put)
- *   pk `run#<id>`            sk `count#s`          slices done in step s (atomic ADD)
+ *   pk `run#<id>`            sk `claim#k#l`        slice k of lane l claimed (conditional put: exactly once)
+ *   pk `run#<id>`            sk `done#s#k#l`       step s's result of that slice stored (conditional put)
+ *   pk `run#<id>`            sk `count#s`          step s's results stored (atomic ADD)
  *   pk `run#<id>`            sk `step#00000`       one step's merged results
  *   pk `progress#<id>#<i>`   sk `progress`         live counters of timeline interval i (ADD); its
  *                                                  own partition key so that every worker's
@@ -26,7 +26,8 @@ export const runPk = (runId: string) => `run#${runId}`;
 export const progressPk = (runId: string, interval: number) => `progress#${runId}#${interval}`;
 export const RUN_SK = 'run';
 export const PROGRESS_SK = 'progress';
-export const sliceSk = (kind: 'claim' | 'done', step: number, slice: number, worker: number) => `${kind}#${step}#${slice}#${worker}`;
+export const claimSk = (slice: number, lane: number) => `claim#${slice}#${lane}`;
+export const doneSk = (step: number, slice: number, lane: number) => `done#${step}#${slice}#${lane}`;
 export const COUNT_SK_PREFIX = 'count#';
 export const countSk = (step: number) => `${COUNT_SK_PREFIX}${step}`;
 export const STEP_SK_PREFIX = 'step#';

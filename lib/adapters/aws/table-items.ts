@@ -15,6 +15,7 @@ export const runRecordSchema = z.object({
   createdAt: z.number(),
   startAt: z.number(),
   plannedEndAt: z.number(),
+  drainMs: z.number(),
   steps: z.number().int(),
   totalSlices: z.number().int(),
   stopRequested: z.boolean(),

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
-import type { SliceTask } from '../../plan/slice-task.js';
+import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { AggregateRequest, Invoker } from '../../ports/invoker.js';
 import type { FromSliceThread, SliceThreadData, ToSliceThread } from './thread-messages.js';
 
@@ -11,8 +11,8 @@ export interface LocalInvokerOptions {
   threads?: number;
   /** Where an aggregator invocation runs on one machine: in this process. */
   onAggregate: (request: AggregateRequest) => Promise<void>;
-  onInterval?: (task: SliceTask, interval: TimelineInterval) => void;
-  onRunningTotals?: (task: SliceTask, totals: SliceRunningTotals) => void;
+  onInterval?: (task: SliceTask, step: number, interval: TimelineInterval) => void;
+  onRunningTotals?: (part: StepPartKey, totals: SliceRunningTotals) => void;
   log?: (message: string) => void;
 }
 
@@ -65,17 +65,17 @@ export class LocalInvoker implements Invoker {
         void this.invokeAggregator(message.request);
         break;
       case 'interval':
-        this.options.onInterval?.(message.task, message.interval);
+        this.options.onInterval?.(message.task, message.step, message.interval);
         break;
       case 'totals':
-        this.options.onRunningTotals?.(message.task, message.totals);
+        this.options.onRunningTotals?.(message.part, message.totals);
         break;
       case 'log':
         this.options.log?.(message.message);
         break;
       case 'done':
         if (message.error) {
-          const where = `${message.task.step}/${message.task.slice}/${message.task.worker}`;
+          const where = `lane ${message.task.lane} slice ${message.task.slice}`;
           this.failures.push(`slice ${where} failed: ${message.error}`);
           this.options.log?.(`slice ${where} failed: ${message.error.split('\n')[0]}`);
         }

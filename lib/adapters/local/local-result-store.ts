@@ -1,8 +1,8 @@
 import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { SliceTask } from '../../plan/slice-task.js';
-import type { ResultStore, RunRecord, SliceCompletion, StepRecord } from '../../ports/result-store.js';
+import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
+import type { PartCompletion, ResultStore, RunRecord, StepRecord } from '../../ports/result-store.js';
 
 /**
  * The runs table on a local folder (`<root>/<runId>/table/`), with the same exactly-once rules as
@@ -91,13 +91,13 @@ export class LocalResultStore implements ResultStore {
   }
 
   async claimSlice(task: SliceTask): Promise<boolean> {
-    return this.createOnce(this.tablePath(task.runId, 'claims', `${task.step}-${task.slice}-${task.worker}`));
+    return this.createOnce(this.tablePath(task.runId, 'claims', `${task.slice}-${task.lane}`));
   }
 
-  async completeSlice(task: SliceTask): Promise<SliceCompletion> {
-    const first = await this.createOnce(this.tablePath(task.runId, 'done', `${task.step}-${task.slice}-${task.worker}`));
-    const done = await readdir(this.tablePath(task.runId, 'done'));
-    return { first, doneInStep: done.filter((name) => name.startsWith(`${task.step}-`)).length };
+  async completePart(part: StepPartKey): Promise<PartCompletion> {
+    const first = await this.createOnce(this.tablePath(part.runId, 'done', `${part.step}-${part.slice}-${part.lane}`));
+    const done = await readdir(this.tablePath(part.runId, 'done'));
+    return { first, doneInStep: done.filter((name) => name.startsWith(`${part.step}-`)).length };
   }
 
   async putStep(step: StepRecord): Promise<void> {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
-import type { SliceTask } from '../../plan/slice-task.js';
+import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { Invoker } from '../../ports/invoker.js';
 import { runSliceTask } from '../../worker/run-slice-task.js';
 import { LocalBlobStore } from './local-blob-store.js';
@@ -24,8 +24,8 @@ const deps = {
   blobs: new LocalBlobStore(root),
   results: new LocalResultStore(root),
   invoker,
-  onIntervalClosed: (task: SliceTask, interval: TimelineInterval) => post({ type: 'interval', task, interval }),
-  onRunningTotals: (task: SliceTask, totals: SliceRunningTotals) => post({ type: 'totals', task, totals }),
+  onIntervalClosed: (task: SliceTask, step: number, interval: TimelineInterval) => post({ type: 'interval', task, step, interval }),
+  onRunningTotals: (part: StepPartKey, totals: SliceRunningTotals) => post({ type: 'totals', part, totals }),
   log: (message: string) => post({ type: 'log', message }),
 };
 

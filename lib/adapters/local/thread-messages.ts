@@ -1,6 +1,6 @@
 import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
-import type { SliceTask } from '../../plan/slice-task.js';
+import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { AggregateRequest } from '../../ports/invoker.js';
 
 /** Main thread → slice thread. */
@@ -10,8 +10,8 @@ export type ToSliceThread = { type: 'slice'; task: SliceTask };
 export type FromSliceThread =
   | { type: 'invoke'; task: SliceTask }
   | { type: 'aggregate'; request: AggregateRequest }
-  | { type: 'interval'; task: SliceTask; interval: TimelineInterval }
-  | { type: 'totals'; task: SliceTask; totals: SliceRunningTotals }
+  | { type: 'interval'; task: SliceTask; step: number; interval: TimelineInterval }
+  | { type: 'totals'; part: StepPartKey; totals: SliceRunningTotals }
   | { type: 'log'; message: string }
   | { type: 'done'; task: SliceTask; ran: boolean; error?: string };
 

@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings.js';
+import type { ScenarioInput } from '../../lib/config/scenario-schema.js';
+import type { ProgressSnapshot } from '../../lib/progress/live-progress.js';
+import { runLocal } from '../../lib/run/run-local.js';
+import { FANOUT_BIN, runCli } from '../helpers/run-cli.js';
+import { runScenario, tempDir } from '../helpers/run-helpers.js';
+import { startTestTarget } from '../helpers/test-target.js';
+
+/**
+ * What a target really receives, at the edges: the URL as given, users that persist across steps,
+ * no request lost at a slice's end or to a trickling server, live figures that add up, the
+ * generator's own limits named. Each compares the report with the target's own counts.
+ */
+
+const fixtures = new URL('../../../test/fixtures/', import.meta.url);
+
+test('--target with a path and query: exactly that URL is loaded, and the report counts what the target saw', async () => {
+  const target = await startTestTarget();
+  try {
+    const out = await tempDir();
+    const cli = await runCli(['run', '--target', `${target.url}/api/items?limit=5`, '--users', '2', '--duration', '1s', '--json', '--out', out]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const report = JSON.parse(cli.stdout) as { totals: { requests: number }; requests: Array<{ name: string; requests: number }> };
+    assert.deepEqual(Object.keys(target.receivedByUrl()), ['/api/items?limit=5']);
+    assert.equal(report.totals.requests, target.received());
+    assert.deepEqual(report.requests.map((request) => [request.name, request.requests]), [['GET /api/items?limit=5', target.received()]]);
+  } finally {
+    await target.close();
+  }
+});
+
+test("a scenario's target carries a base path that request paths join; user:pass@ is sent as Basic auth and kept out of the report", async () => {
+  const target = await startTestTarget();
+  try {
+    const base = new URL(target.url);
+    const { report, reportPath } = await runScenario({
+      target: `http://fan:s%40cret@${base.host}/api/`,
+      requests: [
+        { name: 'users', path: '/users' },
+        { name: 'orders', path: '/orders?open=1' },
+      ],
+      load: { users: 2, duration: '1s' },
+    });
+    const byUrl = target.receivedByUrl();
+    assert.deepEqual(Object.keys(byUrl).sort(), ['/api/orders?open=1', '/api/users']);
+    const byName = Object.fromEntries(report.requests.map((request) => [request.name, request.requests]));
+    assert.equal(byName.users, byUrl['/api/users']);
+    assert.equal(byName.orders, byUrl['/api/orders?open=1']);
+    assert.deepEqual(target.authorizations(), { [`Basic ${Buffer.from('fan:s@cret').toString('base64')}`]: target.received() });
+    assert.equal(report.run.target, `http://${base.host}/api/`);
+    assert.ok(!(await readFile(reportPath, 'utf8')).includes('cret'), 'the password is not in report.json');
+  } finally {
+    await target.close();
+  }
+});
+
+test('a target query with scenario requests is refused, naming the field, before anything is sent', () => {
+  assert.throws(
+    () => resolveRunSettings(parseScenario({ target: 'http://127.0.0.1:1/api?x=1', requests: [{ path: '/a' }], load: { users: 1 } }, 'test')),
+    (error: Error & { problems?: Array<{ field: string }> }) => error.problems?.[0]?.field === 'target',
+  );
+});
+
+test('users persist across steps 10 → 30 → 10 on one worker: at most 30 connections and 30 requests in flight', async () => {
+  const target = await startTestTarget({ delayMs: 20 });
+  try {
+    const { report } = await runScenario({ target: target.url, load: { steps: [10, 30, 10], stepDuration: '2s', workers: 1, spawnRate: 100 } });
+    assert.deepEqual(report.steps.map((step) => step.users), [10, 30, 10]);
+    assert.equal(report.totals.requests, target.received());
+    assert.ok(target.connections() <= 32, `the target saw ${target.connections()} connections for 30 users`);
+    assert.ok(target.maxInFlight() <= 31, `the target saw ${target.maxInFlight()} requests in flight for 30 users`);
+    // Each step still has its own result: per-step counts add up to the whole.
+    assert.equal(report.steps.reduce((sum, step) => sum + step.requests, 0), report.totals.requests);
+    assert.ok(report.steps.every((step) => step.completeness.received === step.completeness.expected && step.requests > 0));
+  } finally {
+    await target.close();
+  }
+});
+
+test('at a slice hand-off no more requests are in flight than users; what was in flight is cut and counted', async () => {
+  const target = await startTestTarget({ delayMs: 30 });
+  try {
+    const { report } = await runScenario({ target: target.url, load: { users: 20, duration: '3s', sliceDuration: '1s', workers: 1, spawnRate: 1000 } });
+    assert.equal(report.completeness.received, 3);
+    assert.ok(target.maxInFlight() <= 20, `the target saw ${target.maxInFlight()} requests in flight for 20 users`);
+    assert.ok(target.connections() <= 3 * 20 + 2, `${target.connections()} connections over 3 slices of 20 users`);
+    assert.equal(report.totals.requests, target.received());
+    assert.ok((report.totals.errorsByType.cut ?? 0) > 0, 'requests in flight at the hand-offs are counted as cut');
+    assert.equal(report.totals.generatorErrors, report.totals.errorsByType.cut);
+    assert.equal(report.totals.errorRate, 0, "cut requests are not the target's errors");
+  } finally {
+    await target.close();
+  }
+});
+
+test('responses slower than a slice: cut at the hand-off, waited for at the end; report total == target count', async () => {
+  const target = await startTestTarget({ delayMs: 3000 });
+  try {
+    const { report } = await runScenario({ target: target.url, load: { users: 5, duration: '4s', sliceDuration: '2s', workers: 1, spawnRate: 1000 } });
+    assert.equal(target.received(), 10);
+    assert.equal(report.totals.requests, 10);
+    assert.equal(report.totals.errorsByType.cut, 5, 'the first slice’s requests were cut at its hand-off');
+    assert.equal(report.totals.statusCodes['200'], 5, 'the last slice’s requests were waited for');
+    assert.ok(report.totals.errorSamples.some((sample) => sample.type === 'cut' && /hand-off after 1–2 s in flight/.test(sample.message)), JSON.stringify(report.totals.errorSamples));
+  } finally {
+    await target.close();
+  }
+});
+
+test('--timeout is a deadline for the whole request: a server trickling a byte at a time still times out', async () => {
+  const target = await startTestTarget({ trickle: { everyMs: 100, bytes: 50 } });
+  try {
+    const started = Date.now();
+    const { report } = await runScenario({ target: target.url, load: { users: 2, duration: '2s', timeout: '700ms' } });
+    assert.ok(target.received() >= 4, `target received ${target.received()}`);
+    assert.equal(report.totals.requests, target.received());
+    assert.equal(report.totals.errorsByType.timeout, target.received());
+    assert.ok(Date.now() - started < 8000);
+  } finally {
+    await target.close();
+  }
+});
+
+test('live figures add up over every worker: well inside a step, the users and req/s of that step', async () => {
+  const target = await startTestTarget({ delayMs: 10 });
+  try {
+    const snapshots: ProgressSnapshot[] = [];
+    const settings = resolveRunSettings(parseScenario({ target: target.url, load: { steps: [4, 8], stepDuration: '5s', workers: 2, spawnRate: 100 } }, 'test'));
+    const { report } = await runLocal({ settings, outDir: await tempDir(), onProgress: (progress) => snapshots.push(progress.snapshot()) });
+    const intervalS = report.run.plan.timelineIntervalS;
+    // Well inside a step: a complete interval that is not the step's first (its ramp) nor its last.
+    const inside = snapshots.filter((snapshot) => {
+      const at = snapshot.interval * intervalS;
+      const step = Math.floor(at / 5);
+      return snapshot.interval >= 0 && at >= step * 5 + 1 && at + intervalS <= step * 5 + 5 - intervalS;
+    });
+    assert.ok(inside.length >= 3, `${inside.length} live updates inside a step`);
+    for (const snapshot of inside) {
+      const step = report.steps[snapshot.step]!;
+      assert.equal(snapshot.users, step.users, `live users at interval ${snapshot.interval}`);
+      assert.ok(Math.abs(snapshot.rps - step.rps) <= 0.15 * step.rps, `live ${snapshot.rps} req/s vs the step's ${step.rps} (interval ${snapshot.interval})`);
+    }
+  } finally {
+    await target.close();
+  }
+});
+
+test("the ulimit trap: a run needing more open files than the process may have exits 2 before any request, naming the limit and the ways out", async () => {
+  const target = await startTestTarget();
+  try {
+    // The shell lowers both the soft and the hard limit, so Node cannot raise it again.
+    const result = spawnSync('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${FANOUT_BIN}" run --target ${target.url} --users 400 --duration 2s`], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /load\.users \(--users\)/);
+    assert.match(result.stderr, /may open only 256/);
+    assert.match(result.stderr, /ulimit -n/);
+    assert.match(result.stderr, /--platform aws/);
+    assert.equal(target.received(), 0);
+  } finally {
+    await target.close();
+  }
+});
+
+test('certificate failures are errors of type tls, not other', async () => {
+  const [cert, key] = await Promise.all([readFile(new URL('localhost-cert.pem', fixtures)), readFile(new URL('localhost-key.pem', fixtures))]);
+  const server = createHttpsServer({ cert, key }, (_request, response) => response.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const scenario: ScenarioInput = { target: `https://localhost:${(server.address() as AddressInfo).port}`, load: { users: 1, duration: '1s', workers: 1 } };
+    const { report } = await runScenario(scenario);
+    assert.ok(report.totals.requests > 0);
+    assert.equal(report.totals.errorsByType.tls, report.totals.requests, JSON.stringify(report.totals.errorsByType));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
