@@ -254,14 +254,15 @@ function buildProgram(): Command {
     .description('Serve the web UI: start runs, watch them live (RPS, response times, users, errors), stop them, read past reports')
     .option('--port <n>', 'port to listen on', '8089')
     .option('--host <address>', 'address to listen on (the default, 127.0.0.1, lets only this machine in)', '127.0.0.1')
+    .option('--allow-host <name>', 'another name the page may be opened by (this machine\'s name on the network, a proxy\'s), as NAME or NAME:PORT; repeatable', collect)
     .option('-o, --out <dir>', 'where runs are written and read', './fanout-runs')
     .option('--api <url>', 'aws: the stack\'s HTTP API URL, to start runs on AWS from the UI too')
     .option('--stack <name>', 'aws: the CloudFormation stack to read the API URL from')
     .option('--region <region>', 'aws: the stack\'s region')
-    .option('--max-cost <usd>', 'aws: runs estimated above this many US dollars need the form\'s yes', '1')
+    .option('--max-cost <usd>', 'aws: runs estimated above this many US dollars start only once their estimate is confirmed in the page', '1')
     .action(async (options: UiFlags) => {
       const server = await serveUi(options, (message) => process.stderr.write(`${message}\n`));
-      process.stdout.write(`fanout ui: ${server.url} (Ctrl-C to quit)\n`);
+      process.stdout.write(`fanout ui: ${server.url} (Ctrl-C to quit)\nthe token in this address lets whoever has it start runs: keep it to yourself\n`);
       const stop = stopOnSignal('closing: a run still going is stopped first');
       await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
       stop.dispose();

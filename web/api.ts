@@ -1,7 +1,10 @@
 import type { Report } from '../lib/report/report-types.js';
-import type { LiveRunView, ProblemsResponse, RunListEntry, StartRunBody, StartRunResponse, UiInfo } from '../lib/ui/ui-api.js';
+import type { LiveRunView, ProblemsResponse, RunListEntry, ScenarioList, StartRunBody, StartRunResponse, UiInfo } from '../lib/ui/ui-api.js';
 
-/** The UI server's JSON API, as the page calls it. */
+/**
+ * The UI server's JSON API, as the page calls it. The access token travels as the HttpOnly cookie
+ * the server set when the page was opened with it: this code never sees it.
+ */
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
@@ -24,6 +27,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
 
 export const api = {
   info: () => call<UiInfo>('GET', '/api/info'),
+  scenarios: () => call<ScenarioList>('GET', '/api/scenarios'),
   runs: () => call<RunListEntry[]>('GET', '/api/runs'),
   start: (body: StartRunBody) => call<StartRunResponse>('POST', '/api/runs', body),
   live: (runId: string, since: number) => call<LiveRunView>('GET', `/api/runs/${encodeURIComponent(runId)}/live?since=${since}`),

@@ -1,10 +1,18 @@
 import type { RunListEntry } from '../lib/ui/ui-api.js';
 import { UI_ROOT_ID } from '../lib/web/page-ids.js';
-import { api } from './api.js';
+import { ApiFailure, api } from './api.js';
 import { h, section, table } from './dom.js';
 import { formatRate, formatTime } from './format.js';
 import { LivePanel, showReport } from './live-panel.js';
 import { StartForm } from './start-form.js';
+
+/** Opened without the token (or with an old one): the page has nothing to show but how to get in. */
+function showLocked(root: HTMLElement): void {
+  root.replaceChildren(
+    h('section', { class: 'locked' }, h('h2', {}, 'This page needs its token'), h('p', {}, 'Open the address fanout ui printed when it started: http://…/?token=…')),
+  );
+  document.body.dataset.locked = 'true';
+}
 
 /**
  * `fanout ui`'s page: the start form and the past runs on the left; the running run (live) or the
@@ -12,7 +20,15 @@ import { StartForm } from './start-form.js';
  */
 async function main(): Promise<void> {
   const root = document.getElementById(UI_ROOT_ID)!;
-  const info = await api.info();
+  const info = await api.info().catch((error: unknown) => {
+    if (error instanceof ApiFailure && error.status === 401) return undefined;
+    throw error;
+  });
+  if (!info) {
+    showLocked(root);
+    return;
+  }
+  const scenarios = await api.scenarios();
   const mainArea = h('div', { class: 'main-area' }, h('section', { class: 'empty intro' }, 'Start a run, or pick a past run to see its report.'));
   const runsArea = h('div', { class: 'runs' });
   let live: LivePanel | undefined;
@@ -43,7 +59,7 @@ async function main(): Promise<void> {
     form.setBusy((await api.info()).activeRunId !== null);
   };
 
-  const form = new StartForm(info, showLive);
+  const form = new StartForm(info, scenarios, showLive);
   let lastRuns: RunListEntry[] = [];
   const renderRuns = (runs: RunListEntry[]) => {
     lastRuns = runs;

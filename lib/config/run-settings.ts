@@ -239,9 +239,17 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
  */
 export async function settingsFromCli(scenarioPath: string | undefined, flags: RunFlags): Promise<RunSettings> {
   const file = scenarioPath === undefined ? undefined : await readScenarioFile(scenarioPath);
+  return settingsFromScenario(file, flags);
+}
+
+/**
+ * A scenario already read and validated (from a file, or text pasted into the web UI) with the flags
+ * over it, as `settingsFromCli` resolves them.
+ */
+export function settingsFromScenario(file: Scenario | undefined, flags: RunFlags): RunSettings {
   const fromFlags = scenarioFromFlags(flags);
   const merged = mergeScenarios(file, fromFlags);
-  if (scenarioPath === undefined && flags.target === undefined) {
+  if (file === undefined && flags.target === undefined) {
     throw new InputError([{ field: '--target', message: 'required: give a scenario file or --target URL' }]);
   }
   return resolveRunSettings(merged);

@@ -2,13 +2,13 @@ import type { FanoutApiClient } from '../api/api-client.js';
 import type { RunStatusResponse } from '../api/api-schemas.js';
 import type { IntervalProgress } from '../adapters/aws/run-progress-store.js';
 import type { RunSettings } from '../config/run-settings.js';
-import type { Architecture } from '../cost/estimate-cost.js';
+import type { Architecture, CostEstimate } from '../cost/estimate-cost.js';
 import { formatCostEstimate } from '../cost/estimate-cost.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import type { Report } from '../report/report-types.js';
 import { runAws } from '../run/run-aws.js';
 import { livePlanOf } from './local-ui-run.js';
-import type { LiveRunState, LiveRunView } from './ui-api.js';
+import type { CostEstimateView, LiveRunState, LiveRunView } from './ui-api.js';
 import { errorText, RunLog, type UiRun } from './ui-run.js';
 import type { UiPlatform } from './ui-server.js';
 
@@ -18,9 +18,19 @@ export interface AwsUiOptions {
   outDir: string;
   workerMemoryMb: number;
   architecture: Architecture;
-  /** Runs estimated above this need the form's "yes" (the CLI's --yes). */
+  /** Runs estimated above this start only once the page has confirmed their estimate. */
   maxCostUsd: number;
   pollMs?: number;
+}
+
+/**
+ * The run's estimate is above --max-cost and the person has not accepted it in the page (or accepted
+ * a lower one, for a form since changed): nothing was started.
+ */
+export class CostNotConfirmed extends Error {
+  constructor(readonly estimate: CostEstimateView) {
+    super(`estimated $${estimate.totalUsd.toFixed(2)} is above --max-cost ($${estimate.maxCostUsd.toFixed(2)})`);
+  }
 }
 
 /**
@@ -40,8 +50,12 @@ export class AwsUiRun implements UiRun {
   private readonly log = new RunLog();
   private readonly stopper = new AbortController();
   private done = false;
+  private estimate: CostEstimate | undefined;
+  /** Set when the estimate needed a confirmation the form did not carry. */
+  unconfirmedEstimate: CostEstimateView | undefined;
 
-  constructor(settings: RunSettings, options: AwsUiOptions, yes: boolean) {
+  /** `confirmedCostUsd`: the estimate the person accepted in the page, if any. */
+  constructor(settings: RunSettings, options: AwsUiOptions, confirmedCostUsd: number | undefined) {
     let accepted!: () => void;
     let refused!: (error: unknown) => void;
     this.started = new Promise<void>((resolve, reject) => {
@@ -56,11 +70,19 @@ export class AwsUiRun implements UiRun {
       workerMemoryMb: options.workerMemoryMb,
       architecture: options.architecture,
       maxCostUsd: options.maxCostUsd,
-      yes,
+      // Never a blanket yes: above the limit, the run starts only at an estimate the person has seen.
+      yes: false,
+      confirm: async () => {
+        const estimate = this.estimate!;
+        if (confirmedCostUsd !== undefined && estimate.totalUsd <= confirmedCostUsd) return true;
+        this.unconfirmedEstimate = { totalUsd: estimate.totalUsd, maxCostUsd: options.maxCostUsd, summary: formatCostEstimate(estimate) };
+        return false;
+      },
       signal: this.stopper.signal,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       onPlan: (plan, estimate) => {
         this.plan = plan;
+        this.estimate = estimate;
         this.log.add(formatCostEstimate(estimate).split('\n')[0] ?? '');
       },
       onStarted: (runId) => {
@@ -147,8 +169,12 @@ export function awsUiPlatform(options: AwsUiOptions): UiPlatform {
   return {
     available: true,
     start: async (settings, form) => {
-      const run = new AwsUiRun(settings, options, form.yes === true);
-      await run.started;
+      const run = new AwsUiRun(settings, options, form.confirmCostUsd);
+      try {
+        await run.started;
+      } catch (error) {
+        throw run.unconfirmedEstimate ? new CostNotConfirmed(run.unconfirmedEstimate) : error;
+      }
       return run;
     },
   };

@@ -8,11 +8,18 @@ import { startUiServer, type UiServer } from './ui-server.js';
 export interface UiFlags extends AwsFlags {
   port: string;
   host: string;
+  /** `--allow-host`, repeatable. */
+  allowHost?: string[];
   out: string;
   maxCost: string;
 }
 
-const FLAG_NAMES: Record<string, string> = { port: '--port', host: '--host', maxCost: '--max-cost' };
+const FLAG_NAMES: Record<string, string> = { port: '--port', host: '--host', allowHost: '--allow-host', maxCost: '--max-cost' };
+
+/** A host name or address, optionally with a port: `fanout.internal`, `10.0.0.5:8089`, `[fe80::1]`. */
+const allowedHostName = z
+  .string()
+  .regex(/^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(:\d{1,5})?$/, 'expected a host name or address, optionally with :PORT');
 
 const uiFlagsSchema = z.object({
   port: z.coerce
@@ -21,6 +28,7 @@ const uiFlagsSchema = z.object({
     .min(0, 'expected a port number (0-65535)')
     .max(65535, 'expected a port number (0-65535)'),
   host: z.string().min(1, 'expected an address such as 127.0.0.1'),
+  allowHost: z.array(allowedHostName).default([]),
   maxCost: z
     .string()
     .transform((text) => Number(text.replace(/^\$/, '')))
@@ -33,8 +41,8 @@ const uiFlagsSchema = z.object({
  */
 export async function serveUi(flags: UiFlags, log: (message: string) => void): Promise<UiServer> {
   const parsed = uiFlagsSchema.safeParse(flags);
-  if (!parsed.success) throw new InputError(problemsFromZod(parsed.error, (path) => FLAG_NAMES[path] ?? path));
-  const { port, host, maxCost } = parsed.data;
+  if (!parsed.success) throw new InputError(problemsFromZod(parsed.error, (path) => FLAG_NAMES[path.replace(/\[\d+\]$/, '')] ?? path));
+  const { port, host, allowHost, maxCost } = parsed.data;
   let aws;
   if (flags.api !== undefined || flags.stack !== undefined) {
     const connection = await connectAws(flags);
@@ -48,5 +56,6 @@ export async function serveUi(flags: UiFlags, log: (message: string) => void): P
     });
     log(`aws: runs go to ${connection.apiUrl}`);
   }
-  return startUiServer({ host, port, outDir: flags.out, log, ...(aws ? { aws } : {}) });
+  // The scenario files offered are those under the folder `fanout ui` was started in.
+  return startUiServer({ host, port, allowHosts: allowHost, outDir: flags.out, scenarioDir: process.cwd(), log, ...(aws ? { aws } : {}) });
 }

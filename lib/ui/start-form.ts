@@ -1,6 +1,8 @@
-import { InputError, type InputProblem } from '../config/input-error.js';
-import { settingsFromCli, type RunFlags, type RunSettings } from '../config/run-settings.js';
-import type { FormField, FormProblem, StartRunForm } from './ui-api.js';
+import type { InputError, InputProblem } from '../config/input-error.js';
+import { settingsFromScenario, type RunFlags, type RunSettings } from '../config/run-settings.js';
+import type { ScenarioFolder } from './scenario-folder.js';
+import { scenarioOfForm, scenarioSourceOf } from './scenario-source.js';
+import { startRunBodySchema, type FormField, type FormProblem, type StartRunForm } from './ui-api.js';
 
 /**
  * The start form is the `run` command in a browser: its fields become the command's flags and go
@@ -22,9 +24,12 @@ export function flagsOfForm(form: StartRunForm): RunFlags {
   };
 }
 
-/** Resolves the form as `fanout run [scenario] --flags` would, or throws the CLI's InputError. */
-export async function settingsFromForm(form: StartRunForm): Promise<RunSettings> {
-  return settingsFromCli(form.scenario, flagsOfForm(form));
+/**
+ * Resolves the form as `fanout run [scenario] --flags` would, or throws the CLI's InputError; the
+ * scenario is a listed file of `scenarios` or the form's pasted text.
+ */
+export async function settingsFromForm(form: StartRunForm, scenarios: ScenarioFolder): Promise<RunSettings> {
+  return settingsFromScenario(await scenarioOfForm(form, scenarios), flagsOfForm(form));
 }
 
 const FIELD_OF_FLAG: Record<string, FormField> = {
@@ -38,16 +43,21 @@ const FIELD_OF_FLAG: Record<string, FormField> = {
   '--slo': 'slo',
   '--model': 'load',
   '--platform': 'platform',
-  '--max-cost': 'yes',
-  '--yes': 'yes',
+  '--max-cost': 'confirmCostUsd',
 };
 
-/** Which form field a CLI problem is about: its flag (`--users`, `load.users (--users)`) or the scenario file. */
+const FORM_FIELDS = new Set<string>(Object.keys(startRunBodySchema.shape));
+
+/**
+ * Which form field a problem is about: its flag (`--users`, `load.users (--users)`), the scenario
+ * (`scenarios/x.yml: load.users`), or the field itself (`scenarioFile`).
+ */
 export function formFieldOf(problem: InputProblem, form: StartRunForm): FormField | undefined {
   const flag = /(?:^|\()(--[a-z-]+)\)?$/.exec(problem.field)?.[1];
   if (flag !== undefined) return FIELD_OF_FLAG[flag];
-  if (form.scenario !== undefined && (problem.field === form.scenario || problem.field.startsWith(`${form.scenario}: `))) return 'scenario';
-  return undefined;
+  const source = scenarioSourceOf(form);
+  if (source && (problem.field === source.label || problem.field.startsWith(`${source.label}: `))) return source.formField;
+  return FORM_FIELDS.has(problem.field) ? (problem.field as FormField) : undefined;
 }
 
 export function formProblems(error: InputError, form: StartRunForm): FormProblem[] {

@@ -15,13 +15,25 @@ const formText = z
   .transform((text) => (text === '' ? undefined : text))
   .optional();
 
+/** The scenario text the UI takes (pasted or uploaded), in characters: as ScenarioFolder's limit. */
+export const MAX_SCENARIO_TEXT = 256 * 1024;
+
 /**
  * The start form: text fields as the user typed them (empty means not given), mapped onto the
  * `run` command's flags so that the CLI's validation and messages apply unchanged.
  */
 export const startRunBodySchema = z.strictObject({
-  /** A scenario file on the machine that serves the UI (YAML or JSON); the other fields override it. */
-  scenario: formText,
+  /**
+   * One of the files GET /api/scenarios lists, by its relative path: the server reads no other.
+   * The other fields override it, as flags override a scenario file.
+   */
+  scenarioFile: formText,
+  /** Or a scenario's YAML or JSON text, pasted or uploaded in the page. */
+  scenarioText: z
+    .string()
+    .max(MAX_SCENARIO_TEXT, `at most ${MAX_SCENARIO_TEXT / 1024} KB`)
+    .transform((text) => (text.trim() === '' ? undefined : text))
+    .optional(),
   target: formText,
   /** Closed model (users) or open model (arrival rate): the CLI's --model. */
   load: z.enum(['users', 'rate']).default('users'),
@@ -33,8 +45,12 @@ export const startRunBodySchema = z.strictObject({
   stepDuration: formText,
   slo: formText,
   platform: z.enum(['local', 'aws']).default('local'),
-  /** AWS: start even when the cost estimate is above the limit (the CLI's --yes). */
-  yes: z.boolean().default(false),
+  /**
+   * AWS: the cost estimate (USD) the person accepted in the page, after the server answered that
+   * the run is above `--max-cost` and showed its estimate. The run starts only if its estimate is
+   * no higher: a changed form needs a new confirmation.
+   */
+  confirmCostUsd: z.number().finite().min(0).optional(),
 });
 export type StartRunBody = z.input<typeof startRunBodySchema>;
 export type StartRunForm = z.output<typeof startRunBodySchema>;
@@ -49,6 +65,24 @@ export interface ProblemsResponse {
   error: string;
   message: string;
   problems: FormProblem[];
+  /** With error "confirm-cost": the estimate the person must accept (confirmCostUsd) to start the run. */
+  costEstimate?: CostEstimateView;
+}
+
+export interface CostEstimateView {
+  totalUsd: number;
+  maxCostUsd: number;
+  /** The estimate as `fanout run --platform aws` prints it. */
+  summary: string;
+}
+
+/** GET /api/scenarios: the scenario files `fanout ui` offers, under the folder it was started in. */
+export interface ScenarioList {
+  folder: string;
+  /** Relative paths with `/`, sorted: the values POST /api/runs takes as scenarioFile. */
+  files: string[];
+  /** The folder is larger than the UI looks through: some files are not listed. */
+  truncated: boolean;
 }
 
 export interface StartRunResponse {
@@ -63,6 +97,8 @@ export interface PlatformAvailability {
 
 export interface UiInfo {
   outDir: string;
+  /** Where the scenario files come from (the folder `fanout ui` was started in). */
+  scenarioFolder: string;
   platforms: { local: PlatformAvailability; aws: PlatformAvailability };
   /** The run this UI is running now, if any (one at a time: it has the machine's cores). */
   activeRunId: string | null;
@@ -143,4 +179,11 @@ export interface RunListEntry {
   slo?: { expr: string; passed: boolean };
   /** "6 users" (the first step that broke the SLO). */
   knee?: string;
+}
+
+/** A 500: the detail is in fanout ui's log (its stderr) under this id; the answer carries none of it. */
+export interface InternalErrorResponse {
+  error: 'internal';
+  message: string;
+  requestId: string;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,10 +6,24 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../config/input-error.js';
 import type { RunSettings } from '../config/run-settings.js';
 import { renderReportHtml } from '../report/html-report.js';
+import { isAccessToken, newAccessToken, tokenCookie, tokenCookieName, tokenOfRequest } from './access-token.js';
+import { CostNotConfirmed } from './aws-ui-run.js';
+import { HttpProblem } from './http-problem.js';
 import { LocalUiRun } from './local-ui-run.js';
+import { allowedNamesFor, checkHost, checkStateChange, hostForUrl, isWildcardAddress, type AllowedNames } from './request-guard.js';
 import { isRunId, listRuns, readRunReport } from './run-list.js';
+import { ScenarioFolder } from './scenario-folder.js';
 import { formProblems, settingsFromForm } from './start-form.js';
-import { startRunBodySchema, type PlatformAvailability, type ProblemsResponse, type StartRunForm, type UiInfo } from './ui-api.js';
+import {
+  MAX_SCENARIO_TEXT,
+  startRunBodySchema,
+  type FormField,
+  type InternalErrorResponse,
+  type PlatformAvailability,
+  type ProblemsResponse,
+  type StartRunForm,
+  type UiInfo,
+} from './ui-api.js';
 import { renderUiPage } from './ui-page.js';
 import { errorText, type UiRun } from './ui-run.js';
 
@@ -21,29 +36,31 @@ export interface UiServerOptions {
   /** 127.0.0.1 by default: the UI starts load tests, so it is not for the whole network to reach. */
   host?: string;
   port?: number;
+  /** Further names (`name` or `name:port`) requests may address the server by (`--allow-host`). */
+  allowHosts?: string[];
   /** The runs folder (`fanout run --out`). */
   outDir: string;
+  /** The folder whose scenario files the page offers (where `fanout ui` was started). */
+  scenarioDir: string;
+  /** The API's access token; a random one by default (tests choose their own). */
+  token?: string;
   aws?: UiPlatform;
   log?: (message: string) => void;
+  /** Where the detail of a failed request goes (the answer carries only an id): stderr by default. */
+  logError?: (message: string) => void;
 }
 
 export interface UiServer {
+  /** The page's address with the token (`http://127.0.0.1:8089/?token=…`): what `fanout ui` prints. */
   url: string;
+  token: string;
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
+/** A pasted scenario of MAX_SCENARIO_TEXT characters, JSON-escaped, with room for the other fields. */
+const MAX_BODY_BYTES = 6 * MAX_SCENARIO_TEXT + 64 * 1024;
 /** Runs started by this UI whose live views are kept (the newest). */
 const KEPT_RUNS = 20;
-
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: { error: string; message: string },
-  ) {
-    super(body.message);
-  }
-}
 
 function send(response: ServerResponse, status: number, body: string, contentType: string): void {
   response.writeHead(status, {
@@ -76,29 +93,32 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * A page elsewhere on the web must not drive this server through the user's browser: requests must
- * name this server as their Host (no DNS rebinding), and a POST must be same-origin JSON (a
- * cross-site form cannot send JSON without a CORS preflight, which this server never answers).
+ * The start form's own shape problems (a field of the wrong type, pasted text too long), each under
+ * its field.
  */
-function checkRequestOrigin(request: IncomingMessage, allowedHosts: Set<string> | undefined): void {
-  const host = request.headers.host ?? '';
-  if (allowedHosts && !allowedHosts.has(host)) throw new HttpProblem(403, { error: 'forbidden', message: `unexpected Host ${host}` });
-  if (request.method === 'POST') {
-    const origin = request.headers.origin;
-    if (origin !== undefined && origin !== `http://${host}`) throw new HttpProblem(403, { error: 'forbidden', message: `cross-origin request from ${origin}` });
-    if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
-      throw new HttpProblem(415, { error: 'unsupported', message: 'send JSON (content-type: application/json)' });
-    }
-  }
+function bodyProblems(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): ProblemsResponse {
+  return {
+    error: 'bad-request',
+    message: 'not a start-run form',
+    problems: issues.map((issue) => {
+      const field = issue.path.map(String).join('.');
+      return field in startRunBodySchema.shape ? { field, message: issue.message, formField: field as FormField } : { field, message: issue.message };
+    }),
+  };
 }
 
 /**
  * `fanout ui`: a page to start runs, watch them live and stop them, the past runs and their reports,
- * served with a small JSON API by one node:http server.
+ * served with a small JSON API by one node:http server. Every request must address the server by
+ * one of its own names (no DNS rebinding); every API call and report needs the token printed at
+ * start; a change (start, stop) from a browser must come from the server's own origin.
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const outDir = resolve(options.outDir);
+  const scenarios = new ScenarioFolder(options.scenarioDir, [outDir]);
+  const token = options.token ?? newAccessToken();
   const log = options.log ?? (() => {});
+  const logError = options.logError ?? ((message: string) => process.stderr.write(`${message}\n`));
   const runs = new Map<string, UiRun>();
   let active: UiRun | undefined;
   const platforms: Record<'local' | 'aws', UiPlatform> = {
@@ -112,6 +132,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   const info = (): UiInfo => ({
     outDir,
+    scenarioFolder: scenarios.root,
     platforms: {
       local: { available: true },
       aws: { available: platforms.aws.available, ...(platforms.aws.reason !== undefined ? { reason: platforms.aws.reason } : {}) },
@@ -121,9 +142,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   const startRun = async (body: unknown): Promise<{ status: number; value: unknown }> => {
     const parsed = startRunBodySchema.safeParse(body);
-    if (!parsed.success) {
-      return { status: 400, value: { error: 'bad-request', message: 'not a start-run form', problems: parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })) } };
-    }
+    if (!parsed.success) return { status: 400, value: bodyProblems(parsed.error.issues) };
     const form = parsed.data;
     const platform = platforms[form.platform];
     try {
@@ -133,7 +152,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       if (active?.active) {
         return { status: 409, value: { error: 'busy', message: `run ${active.runId} is still running: stop it or wait for its end`, problems: [] } satisfies ProblemsResponse };
       }
-      const settings = await settingsFromForm(form);
+      const settings = await settingsFromForm(form, scenarios);
       if (form.platform === 'aws' && settings.target === 'demo') {
         throw new InputError([{ field: '--target', message: 'the demo target runs only with --platform local; give a URL the Lambda workers can reach' }]);
       }
@@ -147,6 +166,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     } catch (error) {
       if (error instanceof InputError) {
         return { status: 400, value: { error: 'bad-input', message: 'bad input, nothing was started', problems: formProblems(error, form) } satisfies ProblemsResponse };
+      }
+      if (error instanceof CostNotConfirmed) {
+        const problem = { field: '--max-cost', message: `${error.message}: confirm the estimate to start the run`, formField: 'confirmCostUsd' as const };
+        return { status: 400, value: { error: 'confirm-cost', message: 'nothing was started: the estimate needs your confirmation', problems: [problem], costEstimate: error.estimate } satisfies ProblemsResponse };
       }
       throw error;
     }
@@ -162,18 +185,34 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse, allowedHosts: Set<string> | undefined): Promise<void> => {
-    checkRequestOrigin(request, allowedHosts);
+  let allowed: AllowedNames | undefined;
+  let cookieName = '';
+
+  const handle = async (request: IncomingMessage, response: ServerResponse, names: AllowedNames): Promise<void> => {
+    checkHost(request, names);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = request.method ?? 'GET';
-    const runMatch = /^\/api\/runs\/([^/]+)\/(live|stop|report)$/.exec(path) ?? /^\/runs\/([^/]+)\/(report\.html)$/.exec(path);
-
     if (method === 'GET' && path === '/') {
+      const given = url.searchParams.get('token');
+      if (given !== null) {
+        // The token moves out of the address bar (history, screen shares) into the page's cookie.
+        const cookie = isAccessToken(given, token) ? { 'set-cookie': tokenCookie(cookieName, token) } : {};
+        response.writeHead(303, { location: '/', 'cache-control': 'no-store', ...cookie });
+        return void response.end();
+      }
+      // The page holds no data: everything comes from the API, which needs the token.
       page ??= renderUiPage();
       return send(response, 200, page, 'text/html; charset=utf-8');
     }
+    if (!isAccessToken(tokenOfRequest(request.headers, cookieName), token)) {
+      throw new HttpProblem(401, { error: 'no-token', message: 'open the address fanout ui printed at start (…/?token=…), or send Authorization: Bearer <token>' });
+    }
+    checkStateChange(request, names);
+    const runMatch = /^\/api\/runs\/([^/]+)\/(live|stop|report)$/.exec(path) ?? /^\/runs\/([^/]+)\/(report\.html)$/.exec(path);
+
     if (method === 'GET' && path === '/api/info') return sendJson(response, 200, info());
+    if (method === 'GET' && path === '/api/scenarios') return sendJson(response, 200, await scenarios.list());
     if (method === 'GET' && path === '/api/runs') return sendJson(response, 200, await listRuns(outDir));
     if (method === 'POST' && path === '/api/runs') {
       const { status, value } = await startRun(await readJsonBody(request));
@@ -209,12 +248,15 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     throw new HttpProblem(404, { error: 'no-route', message: `no ${method} ${path}` });
   };
 
-  let allowedHosts: Set<string> | undefined = new Set<string>();
   const server = createServer((request, response) => {
-    handle(request, response, allowedHosts).catch((error: unknown) => {
+    // Not listening yet means no names: nothing is answered before the port is known.
+    handle(request, response, allowed ?? { hosts: new Set(), origins: new Set() }).catch((error: unknown) => {
       if (error instanceof HttpProblem) return sendJson(response, error.status, error.body);
-      log(`${request.method} ${request.url} failed: ${errorText(error)}`);
-      sendJson(response, 500, { error: 'internal', message: errorText(error) });
+      // The detail (a path, a library's message) stays in the log; the answer says where to find it.
+      const requestId = randomBytes(6).toString('hex');
+      logError(`fanout ui: request ${requestId} (${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}) failed: ${error instanceof Error ? (error.stack ?? error.message) : errorText(error)}`);
+      const body: InternalErrorResponse = { error: 'internal', message: `internal error, request ${requestId}: see fanout ui's log`, requestId };
+      sendJson(response, 500, body);
     });
   });
   const host = options.host ?? '127.0.0.1';
@@ -223,13 +265,13 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     server.listen(options.port ?? 8089, host, () => resolveListen());
   });
   const port = (server.address() as AddressInfo).port;
-  const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  // On a loopback address only this machine's names are accepted; bound to a network address on
-  // purpose (--host 0.0.0.0), any name the network uses for it is, and the Origin check remains.
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  allowedHosts = loopback ? new Set([`${hostInUrl}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) : undefined;
+  allowed = allowedNamesFor(host, port, options.allowHosts);
+  cookieName = tokenCookieName(port);
+  // Listening everywhere (0.0.0.0) is no address to open: the page's link names this machine.
+  const hostInUrl = isWildcardAddress(host) ? (host.includes(':') ? '[::1]' : '127.0.0.1') : hostForUrl(host);
   return {
-    url: `http://${hostInUrl}:${port}/`,
+    url: `http://${hostInUrl}:${port}/?token=${token}`,
+    token,
     close: async () => {
       for (const run of runs.values()) run.stop();
       await Promise.all([...runs.values()].map((run) => run.ended));

@@ -56,12 +56,12 @@ test('fanout ui: bad flags exit 2 with the flag named; otherwise it serves the p
   const out = await tempDir();
   const child = spawn(process.execPath, [FANOUT_BIN, 'ui', '--port', '0', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
+    const [url, token] = await new Promise<[string, string]>((resolve, reject) => {
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        const match = /fanout ui: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
-        if (match) resolve(match[1]!);
+        const match = /fanout ui: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([\w-]+)/.exec(stdout);
+        if (match) resolve([match[1]!, match[2]!]);
       });
       child.once('exit', (code) => reject(new Error(`fanout ui exited (${code}) before serving`)));
     });
@@ -70,7 +70,7 @@ test('fanout ui: bad flags exit 2 with the flag named; otherwise it serves the p
     const html = await page.text();
     assert.match(html, /<title>fanout<\/title>/);
     assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/i, 'the page loads nothing from elsewhere');
-    const info = (await (await fetch(new URL('api/info', url))).json()) as { outDir: string; platforms: { aws: { available: boolean; reason?: string } } };
+    const info = (await (await fetch(new URL('api/info', url), { headers: { authorization: `Bearer ${token}` } })).json()) as { outDir: string; platforms: { aws: { available: boolean; reason?: string } } };
     assert.equal(info.outDir, out);
     assert.equal(info.platforms.aws.available, false);
     assert.match(info.platforms.aws.reason ?? '', /--api URL or --stack NAME/);

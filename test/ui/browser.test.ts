@@ -1,8 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
+import { serveUi } from '../../lib/ui/serve-ui.js';
 import { startUiServer } from '../../lib/ui/ui-server.js';
 import { launchChromium, screenshotPath } from '../helpers/browser.js';
 import { runScenario, tempDir } from '../helpers/run-helpers.js';
@@ -47,18 +50,22 @@ async function waitForChartPoints(page: Page, selector: string, count: number): 
   }
 }
 
-test('in Chromium: start a run from the form, the live charts receive points, Stop ends the run as aborted', async () => {
+test('in Chromium: opened with the token, start a run from a listed scenario file, the live charts receive points, Stop ends the run as aborted', async () => {
   // 4 slots × 25 ms: latency climbs once users outnumber the slots, so the charts have a shape.
   const target = await startTestTarget({ slots: 4, delayMs: 25 });
-  const server = await startUiServer({ port: 0, outDir: await tempDir() });
+  const scenarioDir = await tempDir();
+  await mkdir(join(scenarioDir, 'scenarios'));
+  await writeFile(join(scenarioDir, 'scenarios', 'steps.yml'), `target: ${target.url}\nload:\n  steps: 2:10:2\n  stepDuration: 3s\n`);
+  await writeFile(join(scenarioDir, 'other.yml'), 'target: demo\n');
+  const server = await startUiServer({ port: 0, outDir: await tempDir(), scenarioDir });
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   const errors = collectPageErrors(page);
   try {
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready]', BOUND);
-    await page.fill('input[name=target]', target.url);
-    await page.fill('input[name=steps]', '2:10:2');
-    await page.fill('input[name=stepDuration]', '3s');
+    assert.ok(!page.url().includes(server.token), 'the token left the address bar');
+    assert.deepEqual(await page.locator('select[name=scenarioFile] option').allTextContents(), ['(none: the fields below)', 'other.yml', 'scenarios/steps.yml']);
+    await page.selectOption('select[name=scenarioFile]', 'scenarios/steps.yml');
     await page.fill('input[name=slo]', 'p95<60ms');
     await page.click('button.start');
 
@@ -87,6 +94,104 @@ test('in Chromium: start a run from the form, the live charts receive points, St
     await page.close();
     await server.close();
     await target.close();
+  }
+});
+
+test('in Chromium: a scenario pasted (or uploaded) as text starts a run whose live data and report appear', async () => {
+  const target = await startTestTarget({ delayMs: 5 });
+  const scenarioDir = await tempDir();
+  const server = await startUiServer({ port: 0, outDir: await tempDir(), scenarioDir });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  const errors = collectPageErrors(page);
+  try {
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready]', BOUND);
+    // An upload only fills the text box: the browser reads the file, the server gets its text.
+    const uploaded = join(scenarioDir, '..', `upload-${Date.now()}.yml`);
+    await writeFile(uploaded, 'target: demo\n');
+    await page.setInputFiles('input[name=scenarioUpload]', uploaded);
+    const giveUpAt = Date.now() + BOUND.timeout;
+    while ((await page.inputValue('textarea[name=scenarioText]')) !== 'target: demo\n') {
+      assert.ok(Date.now() < giveUpAt, 'the uploaded file\'s text appears in the text box');
+      await page.waitForTimeout(50);
+    }
+
+    await page.fill('textarea[name=scenarioText]', `name: pasted\ntarget: ${target.url}\nrequests:\n  - name: pasted home\n    path: /\nload: { users: 2, duration: 4s }\n`);
+    await page.click('button.start');
+    await page.waitForSelector('.live-status[data-state=running]', BOUND);
+    await waitForChartPoints(page, '.chart-live-rps', 2);
+    await page.waitForSelector('.live-requests-table >> text=pasted home', BOUND);
+    await page.waitForSelector('.live-status[data-status=completed]', BOUND);
+    await page.waitForSelector('.report-view [data-status=completed]', BOUND);
+    assert.ok(target.received() > 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await server.close();
+    await target.close();
+  }
+});
+
+test('in Chromium: an AWS run above --max-cost starts only after the person ticks the estimate the page shows', async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const stack = await startEmulatedStack({ barrierMs: 1000, stragglerGraceMs: 1000, watchPollMs: 250 });
+  const target = await startTestTarget({ delayMs: 2 });
+  const server = await serveUi({ port: '0', host: '127.0.0.1', out: await tempDir(), maxCost: '0', api: stack.apiUrl }, () => {});
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  try {
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready]', BOUND);
+    await page.fill('input[name=target]', target.url);
+    await page.fill('input[name=users]', '1');
+    await page.fill('input[name=duration]', '2s');
+    await page.selectOption('select[name=platform]', 'aws');
+    const startClick = async () => {
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => new URL(response.url()).pathname === '/api/runs' && response.request().method() === 'POST', BOUND),
+        page.click('button.start'),
+      ]);
+      return answer.status();
+    };
+    // Nothing starts: the estimate appears with a box to accept it.
+    assert.equal(await startClick(), 400);
+    await page.waitForSelector('.cost-confirm:not([hidden]) input[name=confirmCost]', BOUND);
+    assert.match((await page.textContent('.cost-confirm')) ?? '', /total\s+≈ \$[\d.]+[\s\S]*start this run at an estimated \$\d+\.\d\d/);
+    assert.equal(await page.isChecked('input[name=confirmCost]'), false, 'never ticked for the person');
+    assert.equal(await startClick(), 400, 'a second click without the tick starts nothing');
+    await page.waitForSelector('.cost-confirm:not([hidden])', BOUND);
+    assert.equal(target.received(), 0);
+
+    // A changed form is another run: the confirmation is gone until the new estimate is shown.
+    await page.check('input[name=confirmCost]');
+    await page.fill('input[name=duration]', '3s');
+    assert.equal(await page.locator('.cost-confirm:not([hidden])').count(), 0);
+    assert.equal(await startClick(), 400);
+    await page.check('.cost-confirm:not([hidden]) input[name=confirmCost]', BOUND);
+    assert.equal(await startClick(), 201);
+    await page.waitForSelector('.live-status[data-status=completed]', { timeout: 60_000 });
+    assert.ok(target.received() > 0);
+  } finally {
+    await page.close();
+    await server.close();
+    await stack.lambda.whenIdle();
+    await stack.close();
+    await target.close();
+  }
+});
+
+test('in Chromium: opened without the token, the page shows only how to get in', async () => {
+  const out = await tempDir();
+  const server = await startUiServer({ port: 0, outDir: out, scenarioDir: out });
+  const page = await browser.newPage();
+  try {
+    await page.goto(new URL('/', server.url).href);
+    await page.waitForSelector('body[data-locked]', BOUND);
+    assert.match((await page.textContent('.locked')) ?? '', /needs its token/);
+    assert.equal(await page.locator('form.start-run').count(), 0, 'no form');
+    assert.ok(!((await page.content()).includes(out)), 'no folder named');
+  } finally {
+    await page.close();
+    await server.close();
   }
 });
 

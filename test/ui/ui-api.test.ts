@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LiveRunView, ProblemsResponse, RunListEntry, StartRunBody } from '../../lib/ui/ui-api.js';
@@ -9,16 +8,17 @@ import { startUiServer, type UiServer } from '../../lib/ui/ui-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget } from '../helpers/test-target.js';
+import { apiCall, bearer, rawRequest } from './ui-http.js';
 
 async function post(server: UiServer, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(new URL(path, server.url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.json() };
+  const answer = await rawRequest(server, { path, body, headers: { ...bearer(server), ...headers } });
+  return { status: answer.status, body: JSON.parse(answer.text) as unknown };
 }
 
 async function get<T>(server: UiServer, path: string): Promise<T> {
-  const response = await fetch(new URL(path, server.url));
-  assert.equal(response.status, 200, `GET ${path}`);
-  return (await response.json()) as T;
+  const answer = await apiCall<T>(server, 'GET', path);
+  assert.equal(answer.status, 200, `GET ${path}`);
+  return answer.body;
 }
 
 /** Polls `read` until `done` holds; a bound (not a timing assertion) so that a broken run fails instead of hanging. */
@@ -43,10 +43,10 @@ function cliProblemLines(stderr: string): string[] {
 test('the start form is validated exactly as `fanout run` validates its flags, with the same messages, and nothing starts', async () => {
   const target = await startTestTarget();
   const out = await tempDir();
-  const server = await startUiServer({ port: 0, outDir: out });
+  const scenarioDir = await tempDir();
+  const server = await startUiServer({ port: 0, outDir: out, scenarioDir });
   try {
-    const badScenario = join(out, '..', `ui-bad-${Date.now()}.yml`);
-    await writeFile(badScenario, ['target: demo', 'load:', '  users: many', '  colour: blue'].join('\n'));
+    await writeFile(join(scenarioDir, 'bad.yml'), ['target: demo', 'load:', '  users: many', '  colour: blue'].join('\n'));
     const cases: Array<{ form: StartRunBody; flags: string[]; field: string }> = [
       { form: { target: target.url, users: '-5', duration: '2s' }, flags: ['--target', target.url, '--users', '-5', '--duration', '2s'], field: 'users' },
       { form: { target: target.url, users: '5', duration: '10 parsecs' }, flags: ['--target', target.url, '--users', '5', '--duration', '10 parsecs'], field: 'duration' },
@@ -54,10 +54,11 @@ test('the start form is validated exactly as `fanout run` validates its flags, w
       { form: { users: '5' }, flags: ['--users', '5'], field: 'target' },
       { form: { target: 'ftp://example.com', users: '5' }, flags: ['--target', 'ftp://example.com', '--users', '5'], field: 'target' },
       { form: { target: target.url, load: 'rate', rate: '10', steps: '1:5:1', stepDuration: '1s' }, flags: ['--target', target.url, '--model', 'open', '--rate', '10', '--steps', '1:5:1', '--step-duration', '1s'], field: 'steps' },
-      { form: { scenario: badScenario }, flags: [badScenario], field: 'scenario' },
+      // A listed file, by its path relative to the folder: as `fanout run` started in that folder reads it.
+      { form: { scenarioFile: 'bad.yml' }, flags: ['bad.yml'], field: 'scenarioFile' },
     ];
     for (const { form, flags, field } of cases) {
-      const cli = await runCli(['run', ...flags, '--out', out]);
+      const cli = await runCli(['run', ...flags, '--out', out], { cwd: scenarioDir });
       assert.equal(cli.code, 2, cli.stderr);
       const answer = await post(server, '/api/runs', form);
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
@@ -77,24 +78,13 @@ test('the start form is validated exactly as `fanout run` validates its flags, w
   }
 });
 
-test('the UI server answers only its own pages: other sites cannot start runs through the browser', async () => {
+test('the UI server takes only JSON posts, and refuses a platform it does not have', async () => {
   const out = await tempDir();
-  const server = await startUiServer({ port: 0, outDir: out });
+  const server = await startUiServer({ port: 0, outDir: out, scenarioDir: out });
   try {
     const body = { target: 'http://127.0.0.1:9', users: '1', duration: '1s' };
-    const crossSite = await post(server, '/api/runs', body, { origin: 'https://evil.example' });
-    assert.equal(crossSite.status, 403);
-    // DNS rebinding: a page on evil.example whose name now points at 127.0.0.1.
-    const rebound = await new Promise<number | undefined>((resolve, reject) => {
-      request(new URL('/api/info', server.url), { headers: { host: 'evil.example' } }, (response) => {
-        response.resume();
-        resolve(response.statusCode);
-      })
-        .on('error', reject)
-        .end();
-    });
-    assert.equal(rebound, 403);
-    const form = await fetch(new URL('/api/runs', server.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'target=x' });
+    // A cross-site form can post urlencoded text without a preflight: never a run.
+    const form = await rawRequest(server, { method: 'POST', path: '/api/runs', headers: { ...bearer(server), 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(form.status, 415);
     const aws = await post(server, '/api/runs', { ...body, platform: 'aws' });
     assert.equal(aws.status, 400);
@@ -108,11 +98,11 @@ test('the UI server answers only its own pages: other sites cannot start runs th
 test('a run started through the API: live timeline, per-name and error tables, stop, then an aborted report in the runs list', async () => {
   const target = await startTestTarget({ delayMs: 5, statusByPath: { '/broken': 503 } });
   const out = await tempDir();
-  const server = await startUiServer({ port: 0, outDir: out });
+  const scenarioDir = await tempDir();
+  const server = await startUiServer({ port: 0, outDir: out, scenarioDir });
   try {
-    const scenario = join(out, '..', `ui-mix-${Date.now()}.json`);
-    await writeFile(scenario, JSON.stringify({ requests: [{ name: 'home', path: '/', weight: 3 }, { name: 'broken', path: '/broken', weight: 1 }] }));
-    const started = await post(server, '/api/runs', { scenario, target: target.url, users: '4', duration: '60s' });
+    await writeFile(join(scenarioDir, 'mix.json'), JSON.stringify({ requests: [{ name: 'home', path: '/', weight: 3 }, { name: 'broken', path: '/broken', weight: 1 }] }));
+    const started = await post(server, '/api/runs', { scenarioFile: 'mix.json', target: target.url, users: '4', duration: '60s' });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const { runId } = started.body as { runId: string };
 
@@ -145,10 +135,10 @@ test('a run started through the API: live timeline, per-name and error tables, s
     assert.equal(runs[0]?.runId, runId);
     assert.equal(runs[0]?.status, 'aborted');
     assert.equal(runs[0]?.hasReport, true);
-    const html = await fetch(new URL(`/runs/${runId}/report.html`, server.url));
+    const html = await rawRequest(server, { path: `/runs/${runId}/report.html`, headers: bearer(server) });
     assert.equal(html.status, 200);
-    assert.ok((await html.text()).includes(runId));
-    assert.equal((await fetch(new URL('/runs/no-such-run/report.html', server.url))).status, 404);
+    assert.ok(html.text.includes(runId));
+    assert.equal((await rawRequest(server, { path: '/runs/no-such-run/report.html', headers: bearer(server) })).status, 404);
   } finally {
     await server.close();
     await target.close();

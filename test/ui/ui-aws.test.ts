@@ -8,17 +8,9 @@ import { reportHtmlKey } from '../../lib/plan/slice-task.js';
 import { startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
 import type { LiveRunView, ProblemsResponse, RunListEntry, UiInfo } from '../../lib/ui/ui-api.js';
 import { serveUi } from '../../lib/ui/serve-ui.js';
-import type { UiServer } from '../../lib/ui/ui-server.js';
 import { tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget } from '../helpers/test-target.js';
-
-async function call<T>(server: UiServer, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(new URL(path, server.url), {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+import { apiCall as call, bearer, rawRequest } from './ui-http.js';
 
 test('fanout ui --api <stack>: a run on AWS (emulated) from the form, followed live, its report in the UI and report.html in S3', async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -31,17 +23,25 @@ test('fanout ui --api <stack>: a run on AWS (emulated) from the form, followed l
     assert.equal(info.body.platforms.aws.available, true);
 
     const form = { target: target.url, users: '2', duration: '4s', platform: 'aws' };
-    // As `fanout run --platform aws --max-cost 0`: above the limit, nothing starts without the yes.
+    // As `fanout run --platform aws --max-cost 0`: above the limit, nothing starts until the person
+    // has seen the estimate and accepted it.
     const refused = await call<ProblemsResponse>(server, 'POST', '/api/runs', form);
     assert.equal(refused.status, 400);
+    assert.equal(refused.body.error, 'confirm-cost');
     assert.equal(refused.body.problems[0]?.field, '--max-cost');
-    assert.equal(refused.body.problems[0]?.formField, 'yes');
-    const demo = await call<ProblemsResponse>(server, 'POST', '/api/runs', { ...form, target: 'demo', yes: true });
+    assert.equal(refused.body.problems[0]?.formField, 'confirmCostUsd');
+    const estimate = refused.body.costEstimate!;
+    assert.ok(estimate.totalUsd > 0 && estimate.maxCostUsd === 0, JSON.stringify(estimate));
+    assert.match(estimate.summary, /total\s+≈ \$/);
+    // A confirmation of less than this form's estimate (an earlier, smaller form's) does not start it.
+    const tooLittle = await call<ProblemsResponse>(server, 'POST', '/api/runs', { ...form, confirmCostUsd: estimate.totalUsd / 2 });
+    assert.equal(tooLittle.body.error, 'confirm-cost');
+    const demo = await call<ProblemsResponse>(server, 'POST', '/api/runs', { ...form, target: 'demo', confirmCostUsd: estimate.totalUsd });
     assert.equal(demo.status, 400);
     assert.equal(demo.body.problems[0]?.formField, 'target');
     assert.equal(target.received(), 0);
 
-    const started = await call<{ runId: string }>(server, 'POST', '/api/runs', { ...form, yes: true });
+    const started = await call<{ runId: string }>(server, 'POST', '/api/runs', { ...form, confirmCostUsd: estimate.totalUsd });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const { runId } = started.body;
     let view: LiveRunView;
@@ -63,7 +63,7 @@ test('fanout ui --api <stack>: a run on AWS (emulated) from the form, followed l
     const listed = runs.body.find((entry) => entry.runId === runId);
     assert.equal(listed?.platform, 'aws');
     assert.equal(listed?.requests, target.received());
-    const html = await fetch(new URL(`/runs/${runId}/report.html`, server.url));
+    const html = await rawRequest(server, { path: `/runs/${runId}/report.html`, headers: bearer(server) });
     assert.equal(html.status, 200);
 
     // The stack's aggregator wrote report.html beside report.json in the bucket.
