@@ -30,7 +30,7 @@ export function formatSummary(report: Report, reportPath?: string): string {
       `${step.completeness.received}/${step.completeness.expected}`,
     ];
     if (open) row.push(String(step.open?.late ?? 0), String(step.open?.dropped ?? 0));
-    if (report.slo) row.push(step.sloPassed === undefined ? '–' : step.sloPassed ? 'ok' : 'BROKEN');
+    if (report.slo) row.push(!step.judged ? 'not judged' : step.sloPassed === undefined ? '–' : step.sloPassed ? 'ok' : 'BROKEN');
     return row;
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
@@ -43,7 +43,8 @@ export function formatSummary(report: Report, reportPath?: string): string {
     render(header),
     ...rows.map(render),
     '',
-    `  total  ${totals.requests} requests, ${totals.rps.toFixed(1)} req/s, ${totals.errors} errors (${percent(totals.errorRate)})`,
+    `  total  ${totals.requests} requests, ${totals.rps.toFixed(1)} req/s, ${totals.errors - totals.generatorErrors} errors (${percent(totals.errorRate)})` +
+      (totals.generatorErrors > 0 ? `, and ${totals.generatorErrors} not the target's (cut at a hand-off or stop, or the generator's own limits)` : ''),
     `  latency ms  min ${ms(totals.latency.min)}  mean ${ms(totals.latency.mean)}  p50 ${ms(totals.latency.p50)}  p90 ${ms(totals.latency.p90)}  ` +
       `p95 ${ms(totals.latency.p95)}  p99 ${ms(totals.latency.p99)}  p99.9 ${ms(totals.latency.p999)}  max ${ms(totals.latency.max)}`,
   ];

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +7,7 @@ import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings
 import type { ScenarioInput } from '../../lib/config/scenario-schema.js';
 import type { ProgressSnapshot } from '../../lib/progress/live-progress.js';
 import { runLocal } from '../../lib/run/run-local.js';
-import { FANOUT_BIN, runCli } from '../helpers/run-cli.js';
+import { runCli, runCliWith, runNodeWith } from '../helpers/run-cli.js';
 import { runScenario, tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget } from '../helpers/test-target.js';
 
@@ -63,7 +62,7 @@ test("a scenario's target carries a base path that request paths join; user:pass
 test('a target query with scenario requests is refused, naming the field, before anything is sent', () => {
   assert.throws(
     () => resolveRunSettings(parseScenario({ target: 'http://127.0.0.1:1/api?x=1', requests: [{ path: '/a' }], load: { users: 1 } }, 'test')),
-    (error: Error & { problems?: Array<{ field: string }> }) => error.problems?.[0]?.field === 'target',
+    (error: Error & { problems?: Array<{ field: string }> }) => error.problems?.[0]?.field === 'target (--target)',
   );
 });
 
@@ -155,11 +154,8 @@ test("the ulimit trap: a run needing more open files than the process may have e
   const target = await startTestTarget();
   try {
     // The shell lowers both the soft and the hard limit, so Node cannot raise it again.
-    const result = spawnSync('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${FANOUT_BIN}" run --target ${target.url} --users 400 --duration 2s`], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    assert.equal(result.status, 2, result.stderr);
+    const result = await runCliWith('ulimit -n 256', ['run', '--target', target.url, '--users', '400', '--duration', '2s']);
+    assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /load\.users \(--users\)/);
     assert.match(result.stderr, /may open only 256/);
     assert.match(result.stderr, /ulimit -n/);
@@ -182,5 +178,22 @@ test('certificate failures are errors of type tls, not other', async () => {
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("the generator's own file limit (EMFILE) is an error of its own type, not the target's", async () => {
+  const target = await startTestTarget({ delayMs: 50 });
+  try {
+    const child = new URL('../helpers/one-slice-child.js', import.meta.url).pathname;
+    const scenario = JSON.stringify({ target: target.url, load: { users: 400, duration: '1s', workers: 1, spawnRate: 100_000 } });
+    // No pre-flight here (as on a Lambda worker): 256 descriptors cannot hold 400 connections.
+    const result = await runNodeWith('ulimit -n 256', [child, scenario]);
+    assert.equal(result.code, 0, result.stderr);
+    const [step] = JSON.parse(result.stdout) as Array<{ requests: number; errors: number; errorsByType: Record<string, number> }>;
+    assert.ok((step!.errorsByType.generator_fds ?? 0) > 0, JSON.stringify(step));
+    assert.equal(step!.errorsByType.other, undefined);
+    assert.equal(step!.requests - step!.errorsByType.generator_fds!, target.received(), 'requests that failed on EMFILE never reached the target');
+  } finally {
+    await target.close();
   }
 });

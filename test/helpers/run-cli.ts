@@ -9,10 +9,33 @@ export interface CliResult {
   stderr: string;
 }
 
+interface RunOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** Runs `fanout ARGS` as a user would, in its own process, with a time bound. */
-export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCommand(process.execPath, [FANOUT_BIN, ...args], options);
+}
+
+/**
+ * Runs `fanout ARGS` through a shell that first runs `setup` (such as `ulimit -n 256`): the
+ * process then starts with the shell's limits.
+ */
+export function runCliWith(setup: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNodeWith(setup, [FANOUT_BIN, ...args], options);
+}
+
+/** Runs node with `args` through a shell that first runs `setup`. Never blocks this process, whose targets must keep answering. */
+export function runNodeWith(setup: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCommand('sh', ['-c', `${setup} && exec "$0" "$@"`, process.execPath, ...args], options);
+}
+
+function runCommand(file: string, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FANOUT_BIN, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
