@@ -36,6 +36,9 @@ export interface OpenStepResult {
   p99Ms: number;
   serviceP50Ms: number;
   serviceP99Ms: number;
+  /** The slice's warm-up, measured apart (its p99 from the intended time; 0 without one). */
+  warmUpRequests: number;
+  warmUpP99Ms: number;
   eventLoopUtilization: number;
   cpuSeconds: number;
 }
@@ -72,15 +75,19 @@ async function openStep(job: OpenJob, rate: number): Promise<OpenStepResult> {
   const cpuBefore = process.cpuUsage();
   const result = await runOneSlice(openScenario(job.url, rate, job.seconds, job.maxInFlight));
   const cpu = process.cpuUsage(cpuBefore);
+  const warmUp = result.warmUp;
   return {
     requestedRps: rate,
-    scheduled: result.scheduled,
+    scheduled: result.scheduled + (warmUp?.scheduled ?? 0),
     requests: result.requests,
     errors: result.errors,
-    dropped: result.dropped,
-    late: result.late,
+    dropped: result.dropped + (warmUp?.dropped ?? 0),
+    late: result.late + (warmUp?.late ?? 0),
     seconds: job.seconds,
-    achievedRps: result.requests / job.seconds,
+    // Achieved over the whole step, warm-up included: the schedule does not stop for it.
+    achievedRps: (result.requests + (warmUp?.requests ?? 0)) / job.seconds,
+    warmUpRequests: warmUp?.requests ?? 0,
+    warmUpP99Ms: warmUp ? percentileMs(warmUp.latency, 99) : 0,
     p50Ms: percentileMs(result.latency, 50),
     p99Ms: percentileMs(result.latency, 99),
     serviceP50Ms: percentileMs(result.service, 50),

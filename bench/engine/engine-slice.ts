@@ -23,10 +23,19 @@ export function closedScenario(url: string, users: number, durationSeconds: numb
   };
 }
 
-/** Open model at a fixed rate, one worker. */
+/** Open model at a fixed rate, one worker; the first second of the slice measured apart (a warm-up) when it is long enough. */
 export function openScenario(url: string, rate: number, durationSeconds: number, maxInFlight: number): ScenarioInput {
   return {
     target: url,
-    load: { rate, duration: `${durationSeconds}s`, workers: 1, maxInFlight, sliceDuration: `${Math.max(durationSeconds, 1)}s` },
+    load: {
+      rate,
+      duration: `${durationSeconds}s`,
+      workers: 1,
+      maxInFlight,
+      sliceDuration: `${Math.max(durationSeconds, 1)}s`,
+      ...(durationSeconds >= OPEN_WARM_UP_S * 2 ? { warmUp: `${OPEN_WARM_UP_S}s` } : {}),
+    },
   };
 }
+
+export const OPEN_WARM_UP_S = 1;

@@ -1,5 +1,5 @@
 import { addEncoded, createMergeHistogram, type Histogram } from '../histogram/latency-histogram.js';
-import type { SliceResult, TimelineInterval } from '../engine/slice-result.js';
+import type { SliceResult, TimelineInterval, WarmUp } from '../engine/slice-result.js';
 
 type Counters = Pick<SliceResult, 'requests' | 'errors' | 'late' | 'dropped' | 'scheduled' | 'statusCodes' | 'errorsByType'>;
 
@@ -45,6 +45,8 @@ export class MergedStats {
   readonly saturatedWorkers = new Set<number>();
   firstStart = Infinity;
   lastEnd = -Infinity;
+  /** The slices' warm-ups, measured apart and kept out of everything else here. */
+  readonly warmUp = { slices: 0, durationMs: 0, requests: 0, errors: 0, scheduled: 0, late: 0, dropped: 0, latency: createMergeHistogram(), service: createMergeHistogram() };
   /** Sum of (actual start - planned start) over slices, and the largest. */
   startLagTotalMs = 0;
   startLagMaxMs = 0;
@@ -71,6 +73,7 @@ export class MergedStats {
     if (result.saturation.saturated) this.saturatedWorkers.add(result.lane);
     this.firstStart = Math.min(this.firstStart, result.actualStart);
     this.lastEnd = Math.max(this.lastEnd, result.endedAt);
+    if (result.warmUp) this.addWarmUp(result.warmUp);
     const startLagMs = Math.max(0, result.actualStart - result.plannedStart);
     this.startLagTotalMs += startLagMs;
     this.startLagMaxMs = Math.max(this.startLagMaxMs, startLagMs);
@@ -98,6 +101,26 @@ export class MergedStats {
     this.lastEnd = Math.max(this.lastEnd, other.lastEnd);
     this.startLagTotalMs += other.startLagTotalMs;
     this.startLagMaxMs = Math.max(this.startLagMaxMs, other.startLagMaxMs);
+    this.addWarmUpCounts(other.warmUp);
+    this.warmUp.latency.add(other.warmUp.latency);
+    this.warmUp.service.add(other.warmUp.service);
+  }
+
+  private addWarmUp(warmUp: WarmUp): void {
+    this.addWarmUpCounts({ ...warmUp, slices: 1 });
+    addEncoded(this.warmUp.latency, warmUp.latency);
+    addEncoded(this.warmUp.service, warmUp.service);
+  }
+
+  private addWarmUpCounts(from: Pick<MergedStats['warmUp'], 'slices' | 'durationMs' | 'requests' | 'errors' | 'scheduled' | 'late' | 'dropped'>): void {
+    const into = this.warmUp;
+    into.slices += from.slices;
+    into.durationMs += from.durationMs;
+    into.requests += from.requests;
+    into.errors += from.errors;
+    into.scheduled += from.scheduled;
+    into.late += from.late;
+    into.dropped += from.dropped;
   }
 
   /** Adds one worker's timeline interval (also used for live progress as intervals close). */

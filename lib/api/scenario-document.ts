@@ -38,6 +38,7 @@ export function scenarioDocumentOf(settings: RunSettings): ScenarioInput {
     stepDuration: milliseconds(settings.stepDurationMs),
     ...(settings.sliceDurationMs !== undefined ? { sliceDuration: milliseconds(settings.sliceDurationMs) } : {}),
     timeout: milliseconds(settings.timeoutMs),
+    ...(settings.warmUpMs > 0 ? { warmUp: milliseconds(settings.warmUpMs) } : {}),
   };
   if (settings.model === 'closed') load.spawnRate = settings.spawnRate;
   if (settings.workers !== undefined) load.workers = settings.workers;

@@ -27,6 +27,8 @@ export interface RunSettings {
   sliceDurationMs: number | undefined;
   maxInFlight: number | undefined;
   timeoutMs: number;
+  /** The first part of every slice, measured apart and kept out of the steps' results (0: none). */
+  warmUpMs: number;
   slo: string | undefined;
   thresholds: string[];
 }
@@ -51,6 +53,7 @@ export interface RunFlags {
   sliceDuration?: string;
   maxInFlight?: string;
   timeout?: string;
+  warmUp?: string;
   thinkTime?: string;
   slo?: string;
   threshold?: string[];
@@ -73,6 +76,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'load.sliceDuration': '--slice-duration',
   'load.maxInFlight': '--max-in-flight',
   'load.timeout': '--timeout',
+  'load.warmUp': '--warm-up',
 };
 
 function flagName(path: string): string {
@@ -112,6 +116,7 @@ function scenarioFromFlags(flags: RunFlags): Scenario {
       sliceDuration: flags.sliceDuration,
       maxInFlight: flags.maxInFlight,
       timeout: flags.timeout,
+      warmUp: flags.warmUp,
     }),
   });
   const parsed = scenarioSchema.safeParse(raw);
@@ -201,6 +206,12 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
   const timeoutMs = load.timeout ?? DEFAULT_TIMEOUT_MS;
   if (timeoutMs < 1) problem('load.timeout', 'must be above 0');
 
+  const warmUpMs = load.warmUp ?? 0;
+  const shortest = Math.min(stepDurationMs, sliceDurationMs ?? Infinity);
+  if (warmUpMs > 0 && problems.length === 0 && warmUpMs > shortest / 2) {
+    problem('load.warmUp', `must be at most half a step and half a slice (${Math.floor(shortest / 2)} ms here)`);
+  }
+
   const resolved = scenario.target === undefined ? undefined : resolveTarget(scenario.target, scenario.requests, problem);
   if (problems.length > 0) throw new InputError(problems);
 
@@ -228,6 +239,7 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     sliceDurationMs,
     maxInFlight: load.maxInFlight,
     timeoutMs,
+    warmUpMs,
     slo: scenario.slo,
     thresholds: scenario.thresholds,
   };

@@ -119,6 +119,8 @@ export const loadSpec = z
     sliceDuration: durationMs.optional(),
     maxInFlight: positiveInt.optional(),
     timeout: durationMs.optional(),
+    /** The first part of every slice, measured apart and kept out of the steps (JIT, new connections). */
+    warmUp: durationMs.optional(),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export interface SliceLoadSpec {
   segments: LaneSegment[];
   /** The lane goes on in a next slice: requests in flight at the end are cut, not waited for. */
   handsOver: boolean;
+  /** The slice's first milliseconds, measured apart from the steps (0: none). */
+  warmUpMs: number;
   onIntervalClosed?: (step: number, interval: TimelineInterval) => void;
   /** Each step's measurements, as that step ends within the slice (the last one after the drain). */
   onPartEnded: (part: EndedPart) => void;
@@ -24,6 +26,8 @@ export interface SliceLoadSpec {
 
 /** What the slice measured in one of its steps. */
 export interface EndedPart {
+  /** The slice's warm-up, on its first part only. */
+  warmUp?: { recorder: SliceRecorder; durationMs: number };
   segment: LaneSegment;
   recorder: SliceRecorder;
   byName: Map<string, RequestNameStats>;
@@ -64,6 +68,8 @@ export abstract class LoadSession {
   private readonly httpConnections = new Set<HttpConnection>();
   private segmentIndex = 0;
   private part: OpenPart | undefined;
+  /** While the slice warms up, the recorder that measures it apart; then what it measured. */
+  private warmUp: { recorder: SliceRecorder; startedAt: number; durationMs?: number; timer?: NodeJS.Timeout } | undefined;
   private boundaryTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private timeoutSweep: NodeJS.Timeout | undefined;
@@ -78,6 +84,12 @@ export abstract class LoadSession {
     this.endpoint = endpointFor(url, spec.settings.timeoutMs, idle);
     this.mix = new RequestMix(spec.settings.requests, url.host);
     this.recorder = this.newRecorder(spec.segments[0]!.step);
+    if (spec.warmUpMs > 0) {
+      // The warm-up's own recorder: no live intervals, so the timeline shows the steps only.
+      const recorder = new SliceRecorder(epochToPerf(spec.runStartAt), spec.timelineIntervalMs);
+      this.warmUp = { recorder, startedAt: 0 };
+      this.recorder = recorder;
+    }
   }
 
   private newRecorder(step: number): SliceRecorder {
@@ -123,7 +135,8 @@ export abstract class LoadSession {
       this.aborted = true;
       this.finish();
     };
-    this.openPart(performance.now());
+    if (this.warmUp) this.warmUp.startedAt = performance.now();
+    else this.openPart(performance.now());
     if (this.spec.signal?.aborted) onAbort();
     else {
       this.spec.signal?.addEventListener('abort', onAbort, { once: true });
@@ -132,6 +145,7 @@ export abstract class LoadSession {
       this.timeoutSweep = setInterval(() => this.sweepTimeouts(), sweepMs);
       this.applySegment(this.segment, performance.now(), true);
       this.armBoundary();
+      if (this.warmUp) this.warmUp.timer = setTimeout(() => this.endWarmUp(performance.now()), this.spec.warmUpMs);
     }
     await this.done;
     this.spec.signal?.removeEventListener('abort', onAbort);
@@ -158,15 +172,31 @@ export abstract class LoadSession {
     this.armBoundary();
   }
 
+  /** The warm-up is over: its measurements are set aside, and the step's own begin now. */
+  private endWarmUp(now: number): void {
+    const warmUp = this.warmUp;
+    if (!warmUp || warmUp.durationMs !== undefined) return;
+    clearTimeout(warmUp.timer);
+    warmUp.durationMs = now - warmUp.startedAt;
+    this.mix.startPart();
+    this.recorder = this.newRecorder(this.segment.step);
+    this.recorder.noteActive(this.activeCount());
+    this.openPart(now);
+  }
+
   private openPart(now: number): void {
     this.part = { segment: this.segment, monitor: new SaturationMonitor(), actualStart: performance.timeOrigin + now };
   }
 
   private closePart(now: number, stopped: boolean): void {
+    this.endWarmUp(now);
     const part = this.part!;
     this.part = undefined;
     this.recorder.close(now);
+    const warmUp = this.warmUp;
+    this.warmUp = undefined;
     this.spec.onPartEnded({
+      ...(warmUp ? { warmUp: { recorder: warmUp.recorder, durationMs: warmUp.durationMs! } } : {}),
       segment: part.segment,
       recorder: this.recorder,
       byName: this.mix.startPart(),

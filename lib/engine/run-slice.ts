@@ -6,8 +6,8 @@ import { laneSliceSchedule } from './lane-schedule.js';
 import type { EndedPart, LoadSession, SliceLoadSpec } from './load-session.js';
 import { OpenModelSession } from './open-model.js';
 import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
-import { encodeRequestStats } from './slice-recorder.js';
-import type { SliceResult, TimelineInterval } from './slice-result.js';
+import { encodeRequestStats, type SliceRecorder } from './slice-recorder.js';
+import type { SliceResult, TimelineInterval, WarmUp } from './slice-result.js';
 
 export interface RunSliceOptions {
   signal?: AbortSignal;
@@ -46,6 +46,21 @@ function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResul
     byName: Object.fromEntries([...part.byName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
     timeline: recorder.timeline(),
     saturation: part.saturation,
+    ...(part.warmUp ? { warmUp: warmUpOf(part.warmUp.recorder, part.warmUp.durationMs) } : {}),
+  };
+}
+
+function warmUpOf(recorder: SliceRecorder, durationMs: number): WarmUp {
+  return {
+    durationMs: Math.round(durationMs),
+    requests: recorder.requests,
+    errors: recorder.errors,
+    errorsByType: recorder.errorTypes(),
+    scheduled: recorder.scheduled,
+    late: recorder.late,
+    dropped: recorder.dropped,
+    latency: encodeHistogram(recorder.latency),
+    service: encodeHistogram(recorder.service),
   };
 }
 
@@ -64,6 +79,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     timelineIntervalMs: plan.timelineIntervalMs,
     segments: schedule.segments,
     handsOver: schedule.handsOver,
+    warmUpMs: plan.settings.warmUpMs ?? 0,
     // The session exists by the time an interval closes: it is assigned right after construction.
     onIntervalClosed: onRunningTotals
       ? (step, interval) => {

@@ -40,6 +40,19 @@ export const saturationSchema = z.object({
   saturated: z.boolean(),
 });
 
+/** The warm-up at a slice's start, measured apart (see load.warmUp): not part of the step's results. */
+export const warmUpSchema = z.object({
+  durationMs: z.number().min(0),
+  requests: count,
+  errors: count,
+  errorsByType: counts,
+  scheduled: count,
+  late: count,
+  dropped: count,
+  latency: histogram,
+  service: histogram,
+});
+
 export const sliceResultSchema = z.object({
   schemaVersion: z.literal(3),
   runId: z.string(),
@@ -73,11 +86,14 @@ export const sliceResultSchema = z.object({
   byName: z.record(z.string(), requestNameStatsSchema),
   timeline: z.array(timelineIntervalSchema),
   saturation: saturationSchema,
+  /** Only on the first step result of a slice that had a warm-up. */
+  warmUp: warmUpSchema.optional(),
 });
 
 export type SliceResult = z.infer<typeof sliceResultSchema>;
 export type TimelineInterval = z.infer<typeof timelineIntervalSchema>;
 export type Saturation = z.infer<typeof saturationSchema>;
+export type WarmUp = z.infer<typeof warmUpSchema>;
 export type RequestNameStats = z.infer<typeof requestNameStatsSchema>;
 
 export const LATE_SEND_MS = 10;

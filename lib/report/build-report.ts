@@ -182,6 +182,7 @@ export function buildReport(input: ReportInput): Report {
     })),
     steps,
     timeline: timeline(plan, totals),
+    ...(plan.settings.warmUpMs > 0 ? { warmUp: warmUpBlock(plan, totals) } : {}),
     thresholds: plan.settings.thresholds.map((expression) => evaluate(expression, statsBlock(totals))),
     warnings: [...plan.warnings, ...input.warnings, ...generatorWarnings(plan, steps)],
   };
@@ -200,6 +201,20 @@ export function buildReport(input: ReportInput): Report {
     report.knee = { lastGood, firstBad };
   }
   return report;
+}
+
+function warmUpBlock(plan: RunPlan, totals: MergedStats): NonNullable<Report['warmUp']> {
+  const warmUp = totals.warmUp;
+  return {
+    perSliceS: plan.settings.warmUpMs / 1000,
+    slices: warmUp.slices,
+    requests: warmUp.requests,
+    errors: warmUp.errors,
+    latency: summarize(warmUp.latency),
+    serviceLatency: summarize(warmUp.service),
+    late: warmUp.late,
+    dropped: warmUp.dropped,
+  };
 }
 
 /** One warning per step the generator may have measured, with advice that fits where it ran. */

@@ -54,6 +54,13 @@ export function formatSummary(report: Report, reportPath?: string): string {
         `  · sends scheduled ${totals.open.scheduled}, late ${totals.open.late}, dropped ${totals.open.dropped}`,
     );
   }
+  if (report.warmUp) {
+    const warmUp = report.warmUp;
+    lines.push(
+      `  warm-up  the first ${warmUp.perSliceS}s of each slice, measured apart and not in the steps: ${warmUp.requests} requests, ` +
+        `${warmUp.errors} errors, p99 ${ms(warmUp.latency.p99)} ms (service p99 ${ms(warmUp.serviceLatency.p99)} ms)`,
+    );
+  }
   const codes = Object.entries(totals.statusCodes).map(([code, count]) => `${code}×${count}`).join(' ');
   if (codes) lines.push(`  status codes  ${codes}`);
   const errors = Object.entries(totals.errorsByType).map(([type, count]) => `${type}×${count}`).join(' ');

@@ -173,6 +173,19 @@ export const reportSchema = z
         firstBad: stepReportSchema.nullable().describe('the first step that broke it'),
       })
       .optional(),
+    warmUp: z
+      .strictObject({
+        perSliceS: z.number().min(0).describe('the warm-up asked for at the start of every slice'),
+        slices: count.describe('slices whose warm-up was measured'),
+        requests: count,
+        errors: count,
+        latency: latencySummarySchema,
+        serviceLatency: latencySummarySchema.describe('from the actual send (equal to latency in the closed model)'),
+        late: count,
+        dropped: count,
+      })
+      .optional()
+      .describe("the first part of every slice (a fresh worker's JIT, its new connections), measured apart: not in the steps, the totals or the timeline"),
     thresholds: z.array(criterionResultSchema).describe('k6-style pass/fail criteria on the totals'),
     warnings: z.array(z.string()),
   })

@@ -197,3 +197,28 @@ test("the generator's own file limit (EMFILE) is an error of its own type, not t
     await target.close();
   }
 });
+
+test('a warm-up is measured apart and kept out of the steps; with it, every request is still accounted for', async () => {
+  const target = await startTestTarget({ delayMs: 2 });
+  try {
+    const { report } = await runScenario({ target: target.url, load: { rate: 200, duration: '2s', warmUp: '500ms', workers: 2 } });
+    const warmUp = report.warmUp!;
+    assert.ok(warmUp, 'the report says there was a warm-up');
+    assert.equal(warmUp.perSliceS, 0.5);
+    assert.equal(warmUp.slices, 2, 'one per worker slice');
+    assert.ok(warmUp.requests >= 90 && warmUp.requests <= 110, `warm-up requests ${warmUp.requests}`);
+    assert.equal(report.totals.requests + warmUp.requests, target.received());
+    assert.equal(report.steps[0]!.requests, report.totals.requests);
+    assert.ok(report.totals.requests >= 280 && report.totals.requests <= 310, `step requests ${report.totals.requests}`);
+    assert.equal(report.timeline.reduce((sum, point) => sum + point.rps * report.run.plan.timelineIntervalS, 0), report.totals.requests);
+  } finally {
+    await target.close();
+  }
+});
+
+test('a warm-up longer than half a step is refused, naming the field', () => {
+  assert.throws(
+    () => resolveRunSettings(parseScenario({ target: 'http://127.0.0.1:1', load: { users: 1, duration: '2s', warmUp: '1500ms' } }, 'test')),
+    (error: Error & { problems?: Array<{ field: string }> }) => error.problems?.[0]?.field === 'load.warmUp (--warm-up)',
+  );
+});
