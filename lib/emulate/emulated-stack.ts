@@ -52,23 +52,26 @@ async function loadHandler(key: FunctionKey): Promise<EmulatedHandler> {
 }
 
 /** serverless.yml's `handler` of each function. */
-const handlerSetting = (key: FunctionKey) => `functions/${key}.handler`;
+export const handlerSetting = (key: FunctionKey) => `functions/${key}.handler`;
 
 /**
- * The functions as packaged, each in its own processes of the runtime's node. They get the
- * stack's environment as Lambda would give it, without the switch that silences the AWS SDK's
- * warning about old Node versions: on the Lambda runtime there must be nothing to silence.
+ * The environment of the stack's functions as Lambda would set it, without the switch that
+ * silences the AWS SDK's warning about old Node versions: on the Lambda runtime there must be
+ * nothing to silence.
  */
+export function lambdaFunctionEnv(env: Record<string, string>): Record<string, string> {
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...rest } = env;
+  return rest;
+}
+
+/** The functions as packaged, each in its own processes of the runtime's node. */
 function bundledFunctions(
   bundles: NonNullable<EmulatedStackOptions['bundles']>,
   names: Record<FunctionKey, string>,
   env: () => Record<string, string>,
   log: ((message: string) => void) | undefined,
 ): Record<FunctionKey, BundledFunction> {
-  const functionEnv = () => {
-    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...rest } = env();
-    return rest;
-  };
+  const functionEnv = () => lambdaFunctionEnv(env());
   const entries = (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => [
     key,
     new BundledFunction({

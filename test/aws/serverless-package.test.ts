@@ -10,13 +10,16 @@ import { s3Client } from '../../lib/adapters/aws/aws-clients.js';
 import { createRunsTableInput, RUNS_TABLE } from '../../lib/adapters/aws/runs-table.js';
 import { SLICE_TAG } from '../../lib/adapters/aws/s3-blob-store.js';
 import { API_ROUTES, routeKeyOf } from '../../lib/api/routes.js';
-import { startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
+import { BundledFunction } from '../../lib/emulate/bundled-function.js';
+import { handlerSetting, lambdaFunctionEnv, startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
 import { unpackFunctionBundles, type UnpackedBundles } from '../../lib/emulate/function-bundles.js';
 import { lambdaNode, nodeMajorOfRuntime } from '../../lib/emulate/lambda-node.js';
 import { slsPackage } from '../../lib/emulate/sls-package.js';
 import { FUNCTIONS, type FunctionKey } from '../../lib/lambda/function-specs.js';
 import { runtimeEnvSchema } from '../../lib/lambda/runtime-config.js';
+import type { SliceTask } from '../../lib/plan/slice-task.js';
 import type { Report } from '../../lib/report/report-types.js';
+import { firstInvocations } from '../../bench/lambda/first-invocations.js';
 import { apiClientOf, waitForRunEnd, workerInvocations } from '../helpers/aws-stack-helpers.js';
 import { tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget } from '../helpers/test-target.js';
@@ -276,6 +279,19 @@ test('the zips, each unpacked alone, run a whole run on the emulated stack under
     const html = await s3Client(stack.config.connection).send(new GetObjectCommand({ Bucket: stack.bucket, Key: `runs/${started.runId}/report.html` }));
     assert.match(await html.Body!.transformToString(), /<html/i);
     assert.deepEqual(report.warnings.filter((warning) => warning.includes('report.html')), []);
+
+    // And each zip again in a process of its own, with an invocation of every day that changes
+    // nothing: the run's status, a second start of it, a late duplicate slice, a second finalising.
+    const invocations = firstInvocations(started.runId, twoSteps(target.url), workers[0]!.payload as SliceTask);
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const fresh = new BundledFunction({ name: stack.functions[key], directory: bundles[key].directory, handler: handlerSetting(key), runtime, node: node.path, env: () => lambdaFunctionEnv(stack.env), timeoutS: 60 });
+      try {
+        invocations[key].check(await fresh.invoke(invocations[key].event, { functionName: stack.functions[key], awsRequestId: key, getRemainingTimeInMillis: () => 60_000 }));
+        assert.equal(fresh.starts.length, 1);
+      } finally {
+        await fresh.close();
+      }
+    }
 
     // Every function ran from its zip in processes of Node 24, and printed no warning: the AWS
     // SDK's notice about old Node versions is not silenced there, and has nothing to say.
