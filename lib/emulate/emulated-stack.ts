@@ -8,7 +8,7 @@ import { startStorageEmulators, type StorageEmulators } from './storage-emulator
 
 export interface EmulatedStackOptions {
   region?: string;
-  /** The start barrier; short here, since no cold start has to fit in it. */
+  /** The start barrier; short here, since no cold start has to fit in it (4 s with `bundles`, whose first invocations start processes). */
   barrierMs?: number;
   stragglerGraceMs?: number;
   watchPollMs?: number;
@@ -128,7 +128,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
       table: storage.table,
       functions: { worker: functions.worker, aggregator: functions.aggregator, coordinator: functions.coordinator },
       workerTimeoutMs: FUNCTIONS.worker.timeoutS * 1000,
-      barrierMs: options.barrierMs ?? 1500,
+      barrierMs: options.barrierMs ?? (options.bundles ? 4000 : 1500),
       stragglerGraceMs: options.stragglerGraceMs ?? 10_000,
       retentionDays: 1,
       watchPollMs: options.watchPollMs ?? 1000,
