@@ -36,6 +36,13 @@ async function versionOf(path: string): Promise<string> {
 
 const majorOf = (version: string) => Number(/^v(\d+)\./.exec(version)?.[1]);
 
+/** The npm that runs this (`npm test` sets npm_execpath to its npm-cli.js), else the one on PATH. */
+function npmCommand(): { command: string; args: string[]; shell: boolean } {
+  const cli = process.env.npm_execpath;
+  if (cli && /npm-cli\.js$/.test(cli)) return { command: process.execPath, args: [cli], shell: false };
+  return { command: 'npm', args: [], shell: process.platform === 'win32' };
+}
+
 /**
  * A Node.js binary of `major`, to run the packaged functions as their Lambda runtime would:
  * FANOUT_LAMBDA_NODE when set, this process's own node when it is of that major, else node's
@@ -70,10 +77,11 @@ export async function lambdaNode(major: number, options: { cacheDir?: string; lo
     // one installing at the same time, never leaves a half-written binary where this one looks.
     const staging = await mkdtemp(`${folder}.staging-`);
     try {
+      const npm = npmCommand();
       await run(
-        'npm',
-        ['install', `${name}@${major}`, '--prefix', staging, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-        { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' },
+        npm.command,
+        [...npm.args, 'install', `${name}@${major}`, '--prefix', staging, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+        { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024, shell: npm.shell },
       );
       await rename(staging, folder).catch(async (error: unknown) => {
         // Another run moved its copy in first: use that one.
