@@ -7,12 +7,13 @@ import { renderReport } from './render-report.js';
 import type { BenchContext, BenchSection } from './section.js';
 import { coordinatorFanOut } from './suites/coordinator-fan-out.js';
 import { histogramMerge } from './suites/histogram-merge.js';
+import { lambdaColdInit } from './suites/lambda-cold-init.js';
 import { loadPerCore } from './suites/load-per-core.js';
 import { memoryPerUser } from './suites/memory-per-user.js';
 import { openRate } from './suites/open-rate.js';
 import { startBenchTarget, type TargetChoice } from './targets/start-target.js';
 
-const SUITES = ['load', 'open', 'merge', 'fanout', 'memory'] as const;
+const SUITES = ['load', 'open', 'merge', 'fanout', 'memory', 'lambda'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchOptions {
@@ -65,6 +66,8 @@ async function main(options: BenchOptions, command: string): Promise<void> {
         sections.push(await coordinatorFanOut(context));
       } else if (suite === 'memory') {
         sections.push(await memoryPerUser(context, target!));
+      } else if (suite === 'lambda') {
+        sections.push(await lambdaColdInit(context));
       }
       const section = sections[count];
       if (section) section.load = { before: loadBefore, after: loadavg()[0]! };
@@ -83,7 +86,7 @@ async function main(options: BenchOptions, command: string): Promise<void> {
 }
 
 const program = new Command('bench')
-  .description("fanout's benchmarks: load per core against autocannon and wrk, open-model accuracy, merges, fan-out, memory")
+  .description("fanout's benchmarks: load per core against autocannon and wrk, open-model accuracy, merges, fan-out, memory, Lambda packages' size and cold init")
   .option('--smoke', 'seconds-long run with tiny sizes: checks that every benchmark works, writes nothing', false)
   .option('--only <list>', `comma-separated subset of ${SUITES.join(', ')}`)
   .option('--rounds <n>', 'rounds per comparison (default 5, smoke 1)')

@@ -1,9 +1,18 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { startEmulatedStack } from '../lib/emulate/emulated-stack.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startEmulatedStack, type EmulatedStackOptions } from '../lib/emulate/emulated-stack.js';
+import { unpackFunctionBundles } from '../lib/emulate/function-bundles.js';
+import { lambdaNode, nodeMajorOfRuntime } from '../lib/emulate/lambda-node.js';
+import { slsPackage } from '../lib/emulate/sls-package.js';
+import type { FunctionKey } from '../lib/lambda/function-specs.js';
 
 /**
  * `npm run emulate`: fanout's AWS stack on 127.0.0.1 (S3, DynamoDB, the Lambda Invoke API running
  * the real handlers, the HTTP API) until Ctrl-C, for `fanout run --platform aws --api <url>`.
+ * With --bundles, the handlers are the deployable artifacts: `sls package`'s zips, each unpacked
+ * alone and run in processes of the Lambda runtime's Node (fetched from the npm registry once).
  */
 const port = (text: string) => {
   const value = Number(text);
@@ -16,12 +25,37 @@ const program = new Command('emulate')
   .option('--api-port <port>', 'HTTP API port', port, 4510)
   .option('--lambda-port <port>', 'Lambda Invoke API port', port, 4511)
   .option('--quiet', 'do not log function errors')
+  .option('--bundles', "run the functions from `sls package`'s zips under the Lambda runtime's Node, not from this build")
+  .addOption(new Option('--node-runtime <runtime>', 'with --bundles: the nodeRuntime deploy param').choices(['nodejs24.x', 'nodejs22.x']))
   .parse();
-const options = program.opts<{ apiPort: number; lambdaPort: number; quiet?: boolean }>();
+const options = program.opts<{ apiPort: number; lambdaPort: number; quiet?: boolean; bundles?: boolean; nodeRuntime?: string }>();
+const log = (message: string) => process.stderr.write(`${message}\n`);
 
+/** `sls package`, each zip unpacked alone, and a node of the runtime's major to run them. */
+async function packagedFunctions(): Promise<{ bundles: NonNullable<EmulatedStackOptions['bundles']>; remove(): Promise<void> }> {
+  const packageDir = await mkdtemp(join(tmpdir(), 'fanout-emulate-sls-'));
+  try {
+    log('packaging the functions (sls package)');
+    await slsPackage({ outDir: packageDir, params: options.nodeRuntime ? [`nodeRuntime=${options.nodeRuntime}`] : [] });
+    const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+      Resources: Record<string, { Properties: { Runtime?: string } }>;
+    };
+    const runtime = template.Resources.WorkerLambdaFunction!.Properties.Runtime!;
+    const node = await lambdaNode(nodeMajorOfRuntime(runtime), { log });
+    const unpacked = await unpackFunctionBundles(packageDir);
+    const directories = Object.fromEntries(Object.values(unpacked.bundles).map((bundle) => [bundle.key, bundle.directory])) as Record<FunctionKey, string>;
+    log(`functions from ${unpacked.root} on node ${node.version} (${runtime})`);
+    return { bundles: { directories, runtime, node: node.path }, remove: unpacked.remove };
+  } finally {
+    await rm(packageDir, { recursive: true, force: true });
+  }
+}
+
+const packaged = options.bundles ? await packagedFunctions() : undefined;
 const stack = await startEmulatedStack({
   ports: { api: options.apiPort, lambda: options.lambdaPort },
-  log: options.quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
+  ...(packaged ? { bundles: packaged.bundles } : {}),
+  log: options.quiet ? undefined : log,
 });
 process.stdout.write(
   [
@@ -42,7 +76,10 @@ const close = () => {
   closing = true;
   process.stdout.write('stopping the emulated stack\n');
   stack.close().then(
-    () => process.exit(0),
+    async () => {
+      await packaged?.remove();
+      process.exit(0);
+    },
     () => process.exit(1),
   );
 };

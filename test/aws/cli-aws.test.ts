@@ -130,3 +130,13 @@ test('without --api or --stack, fanout status, stop and report <id> read a local
     await local.close();
   }
 });
+
+test('on Node 20, `fanout --platform aws` prints no AWS SDK notice that its later versions need Node 22 (the CLI supports Node ≥ 20.18)', async () => {
+  const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...inherited } = process.env;
+  // The stack lookup's CloudFormation client, pointed at a closed port on 127.0.0.1.
+  const env = { ...inherited, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:9' };
+  const result = await runCli(['status', 'some-run', '--platform', 'aws', '--stack', 'fanout-test', '--region', 'eu-west-1'], { env });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /ECONNREFUSED 127\.0\.0\.1:9/, 'the SDK client was made and used');
+  assert.doesNotMatch(result.stderr, /NodeVersionSupportWarning|require node >=22/);
+});

@@ -1,24 +1,34 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { s3Client } from '../../lib/adapters/aws/aws-clients.js';
 import { createRunsTableInput, RUNS_TABLE } from '../../lib/adapters/aws/runs-table.js';
 import { SLICE_TAG } from '../../lib/adapters/aws/s3-blob-store.js';
 import { API_ROUTES, routeKeyOf } from '../../lib/api/routes.js';
+import { BundledFunction } from '../../lib/emulate/bundled-function.js';
+import { handlerSetting, lambdaFunctionEnv, startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
+import { unpackFunctionBundles, type UnpackedBundles } from '../../lib/emulate/function-bundles.js';
+import { lambdaNode, nodeMajorOfRuntime } from '../../lib/emulate/lambda-node.js';
+import { slsPackage } from '../../lib/emulate/sls-package.js';
 import { FUNCTIONS, type FunctionKey } from '../../lib/lambda/function-specs.js';
 import { runtimeEnvSchema } from '../../lib/lambda/runtime-config.js';
+import type { SliceTask } from '../../lib/plan/slice-task.js';
+import type { Report } from '../../lib/report/report-types.js';
+import { firstInvocations } from '../../bench/lambda/first-invocations.js';
+import { apiClientOf, waitForRunEnd, workerInvocations } from '../helpers/aws-stack-helpers.js';
 import { tempDir } from '../helpers/run-helpers.js';
+import { startTestTarget } from '../helpers/test-target.js';
 
 /**
- * `sls package` (osls; no credentials, no network) and the CloudFormation template it writes:
- * what `sls deploy` would create, checked resource by resource.
+ * `sls package` (osls; no credentials, no network) and what it writes: the CloudFormation
+ * template `sls deploy` would create, checked resource by resource, and the functions' zips, each
+ * unpacked on its own and run under the Lambda runtime's Node major on the emulated stack.
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SLS = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 interface Template {
@@ -27,26 +37,29 @@ interface Template {
   Outputs: Record<string, JsonObject>;
 }
 
-async function slsPackage(params: string[]): Promise<{ template: Template; dir: string }> {
-  const dir = await tempDir('fanout-sls-');
-  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  // No credentials at all: packaging must not need them.
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
-  env.AWS_CONFIG_FILE = join(dir, 'no-config');
-  env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials');
-  const child = spawn(process.execPath, [SLS, 'package', '--stage', 'test', '--region', 'eu-west-1', '--package', dir, ...params], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(code, 0, `sls package failed:\n${output}`);
-  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  return { template, dir };
+interface Packaged {
+  template: Template;
+  dir: string;
+  /** What `sls package --verbose` printed. */
+  output: string;
 }
+
+async function packageStack(params: string[]): Promise<Packaged> {
+  const dir = await tempDir('fanout-sls-');
+  const output = await slsPackage({ outDir: dir, params });
+  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { template, dir, output };
+}
+
+/** The default package, made once and shared by the tests that read it (packaging takes seconds). */
+let defaultPackage: Promise<Packaged> | undefined;
+const packagedWithDefaults = () => (defaultPackage ??= packageStack([]));
+
+let unpacked: Promise<UnpackedBundles> | undefined;
+const unpackedDefaults = () => (unpacked ??= packagedWithDefaults().then((packaged) => unpackFunctionBundles(packaged.dir)));
+after(async () => {
+  await (await unpacked)?.remove();
+});
 
 /** Evaluates the condition functions the template uses, over literal values. */
 function evaluate(value: Json): Json {
@@ -93,14 +106,15 @@ const underRuns = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ResultsBucket', 'Arn'] }
 const table = { 'Fn::GetAtt': ['RunsTable', 'Arn'] };
 
 test('sls package, with no credentials and no VPC params: functions, IAM-authorised routes, bucket, table, least-privilege roles', async () => {
-  const { template, dir } = await slsPackage([]);
+  const { template, dir, output } = await packagedWithDefaults();
   const resources = template.Resources;
 
-  // The four functions, Node 20 on arm64, each with its own role and timeout.
+  // The four functions, on Node 24 (bundled for it) on arm64, each with its own role and timeout.
+  assert.match(output, /Compiling to node24 bundle/);
   for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
     const fn = resources[logicalId(key)];
     assert.ok(fn, `function ${key}`);
-    assert.equal(fn.Properties.Runtime, 'nodejs20.x');
+    assert.equal(fn.Properties.Runtime, 'nodejs24.x');
     assert.deepEqual(fn.Properties.Architectures, ['arm64']);
     assert.equal(fn.Properties.Timeout, FUNCTIONS[key].timeoutS);
     assert.equal(fn.Properties.FunctionName, `fanout-test-${key}`);
@@ -113,7 +127,7 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
     for (const [name, schema] of Object.entries(runtimeEnvSchema.shape)) {
       if (name.startsWith('FANOUT_') && !schema.safeParse(undefined).success) assert.ok(name in env, `${key} lacks ${name}`);
     }
-    // Bundled per function, the SDK left to the runtime: small.
+    // Bundled per function, the AWS SDK inside and tree-shaken: still small.
     const zip = await stat(join(dir, `${key}.zip`));
     assert.ok(zip.size < 2_000_000, `${key}.zip is ${zip.size} bytes`);
     assert.ok((await readFile(join(dir, `${key}.zip`))).includes(`functions/${key}.mjs`));
@@ -177,14 +191,11 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
   assert.ok(template.Outputs.WorkerFunctionName);
 });
 
-test('sls package with the VPC params attaches the worker (only) to those subnets and security groups', async () => {
-  const { template } = await slsPackage([
-    '--param=vpcSubnetIds=subnet-a,subnet-b',
-    '--param=vpcSecurityGroupIds=sg-x',
-    '--param=workerMemory=2048',
-    '--param=architecture=x86_64',
-  ]);
+test('sls package with the params: the worker (only) in those subnets and security groups, its memory and architecture, Node 22', async () => {
+  const { template, output } = await packageStack(['vpcSubnetIds=subnet-a,subnet-b', 'vpcSecurityGroupIds=sg-x', 'workerMemory=2048', 'architecture=x86_64', 'nodeRuntime=nodejs22.x']);
   const resources = template.Resources;
+  assert.match(output, /Compiling to node22 bundle/);
+  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) assert.equal(resources[logicalId(key)]!.Properties.Runtime, 'nodejs22.x');
   const vpc = resolveIf(template, resources.WorkerLambdaFunction!.Properties.VpcConfig!) as { SubnetIds: Json; SecurityGroupIds: Json };
   assert.deepEqual(evaluate(vpc.SubnetIds), ['subnet-a', 'subnet-b']);
   assert.deepEqual(evaluate(vpc.SecurityGroupIds), ['sg-x']);
@@ -196,4 +207,103 @@ test('sls package with the VPC params attaches the worker (only) to those subnet
   assert.match(JSON.stringify(managed), /AWSLambdaVPCAccessExecutionRole/);
   assert.equal(resources.WorkerLambdaFunction!.Properties.MemorySize, 2048);
   assert.deepEqual(resources.WorkerLambdaFunction!.Properties.Architectures, ['x86_64']);
+});
+
+/** Every module a bundle still loads at run time, as esbuild reads the bundle's imports and requires. */
+async function runtimeImports(file: string): Promise<string[]> {
+  const { metafile } = await build({ entryPoints: [file], bundle: true, packages: 'external', platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+  return [...new Set(Object.values(metafile.inputs).flatMap((input) => input.imports.filter((entry) => entry.external).map((entry) => entry.path)))];
+}
+
+const isNodeBuiltin = (specifier: string) => specifier.startsWith('node:') || builtinModules.includes(specifier);
+
+test('each zip carries what its handler imports: the AWS SDK is bundled, nothing is left to the runtime but node:*', async () => {
+  const { bundles } = await unpackedDefaults();
+  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    const file = join(bundles[key].directory, 'functions', `${key}.mjs`);
+    const code = await readFile(file, 'utf8');
+    const external = (await runtimeImports(file)).filter((specifier) => !isNodeBuiltin(specifier));
+    assert.deepEqual(external, [], `${key} loads ${external.join(', ')} from outside its zip`);
+    assert.match(code, /DynamoDBClient/, `${key} carries the DynamoDB client`);
+  }
+});
+
+/** Two steps of 2 s, slices of 1 s, two workers a step: 8 worker invocations. */
+const twoSteps = (url: string) => ({
+  target: url,
+  requests: [
+    { name: 'home', path: '/' },
+    { name: 'missing', path: '/missing', expect: { status: [404] } },
+  ],
+  load: { steps: [2, 4], stepDuration: '2s', sliceDuration: '1s', workers: 2 },
+});
+
+/** The folders from `folder` up to the root, none of which may hold a node_modules. */
+function foldersUpFrom(folder: string): string[] {
+  const folders = [folder];
+  while (dirname(folders.at(-1)!) !== folders.at(-1)) folders.push(dirname(folders.at(-1)!));
+  return folders;
+}
+
+test('the zips, each unpacked alone, run a whole run on the emulated stack under the Lambda runtime\'s Node (24)', async () => {
+  const { template } = await packagedWithDefaults();
+  const { bundles, root } = await unpackedDefaults();
+  const runtime = String(template.Resources.WorkerLambdaFunction!.Properties.Runtime);
+  const node = await lambdaNode(nodeMajorOfRuntime(runtime));
+  assert.match(node.version, /^v24\./);
+  for (const folder of foldersUpFrom(root)) assert.ok(!existsSync(join(folder, 'node_modules')), `${folder} has a node_modules`);
+  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+    assert.deepEqual(await readdir(bundles[key].directory), key === 'aggregator' ? ['dist', 'functions'] : ['functions'], `${key}: only the zip's files`);
+  }
+
+  const directories = Object.fromEntries(Object.entries(bundles).map(([key, bundle]) => [key, bundle.directory])) as Record<FunctionKey, string>;
+  // A longer barrier than in-process: each first invocation starts a node process (a cold start).
+  const stack = await startEmulatedStack({ barrierMs: 4000, stragglerGraceMs: 1000, watchPollMs: 250, bundles: { directories, runtime, node: node.path } });
+  const target = await startTestTarget({ delayMs: 2, statusByPath: { '/missing': 404 } });
+  try {
+    const api = apiClientOf(stack);
+    const started = await api.startRun(twoSteps(target.url));
+    const final = await waitForRunEnd(api, started.runId, 90_000);
+    await stack.lambda.whenIdle();
+    assert.equal(final.run.status, 'completed');
+    const workers = workerInvocations(stack, started.runId);
+    assert.equal(workers.length, 8);
+    assert.ok(workers.every((invocation) => invocation.error === undefined && (invocation.result as { ran: boolean }).ran));
+
+    const link = await api.reportLink(started.runId);
+    const { report } = (await api.downloadReport(link.url)) as { report: Report };
+    assert.equal(report.status, 'completed');
+    assert.equal(report.totals.requests, target.received());
+    assert.deepEqual(report.completeness, { expected: 8, received: 8 });
+    // The aggregator rendered report.html from the page bundle its zip ships (dist/web).
+    const html = await s3Client(stack.config.connection).send(new GetObjectCommand({ Bucket: stack.bucket, Key: `runs/${started.runId}/report.html` }));
+    assert.match(await html.Body!.transformToString(), /<html/i);
+    assert.deepEqual(report.warnings.filter((warning) => warning.includes('report.html')), []);
+
+    // And each zip again in a process of its own, with an invocation of every day that changes
+    // nothing: the run's status, a second start of it, a late duplicate slice, a second finalising.
+    const invocations = firstInvocations(started.runId, twoSteps(target.url), workers[0]!.payload as SliceTask);
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const fresh = new BundledFunction({ name: stack.functions[key], directory: bundles[key].directory, handler: handlerSetting(key), runtime, node: node.path, env: () => lambdaFunctionEnv(stack.env), timeoutS: 60 });
+      try {
+        invocations[key].check(await fresh.invoke(invocations[key].event, { functionName: stack.functions[key], awsRequestId: key, getRemainingTimeInMillis: () => 60_000 }));
+        assert.equal(fresh.starts.length, 1);
+      } finally {
+        await fresh.close();
+      }
+    }
+
+    // Every function ran from its zip in processes of Node 24, and printed no warning: the AWS
+    // SDK's notice about old Node versions is not silenced there, and has nothing to say.
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const fn = stack.bundled![key];
+      assert.ok(fn.starts.length > 0, `${key} ran`);
+      assert.ok(fn.starts.every((start) => start.nodeVersion === node.version), `${key} ran on ${fn.starts.map((start) => start.nodeVersion).join(', ')}`);
+      assert.doesNotMatch(fn.output, /Warning|Cannot find (package|module)/, `${key} printed:\n${fn.output}`);
+    }
+  } finally {
+    await stack.lambda.whenIdle();
+    await stack.close();
+    await target.close();
+  }
 });

@@ -12,8 +12,9 @@ import { runScenario, tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget } from '../helpers/test-target.js';
 
 /**
- * The pages in a real browser (Debian's headless Chromium through playwright-core): what a person
- * sees, not what the JSON says. Screenshots land in dist/screenshots (FANOUT_SCREENSHOT_DIR=docs
+ * The pages in a real browser (headless Chromium through playwright-core: the system's, else the one
+ * the @sparticuz/chromium devDependency carries; see helpers/browser.ts): what a person sees, not
+ * what the JSON says. Screenshots land in dist/screenshots (FANOUT_SCREENSHOT_DIR=docs
  * refreshes the ones in the docs).
  */
 let browser: Browser;
