@@ -121,7 +121,11 @@ export interface ScenarioModule {
   thresholds?: string[];
 }
 
-/** Returns the scenario as it is: it exists so that an editor types `user` in every flow. */
-export function defineScenario<T extends ScenarioModule>(scenario: T): T {
+/**
+ * Returns the scenario as it is: it exists for the types, so that `user` is typed in every flow
+ * and a misspelt field is an error (not generic on purpose: a type parameter would let unknown
+ * fields through).
+ */
+export function defineScenario(scenario: ScenarioModule): ScenarioModule {
   return scenario;
 }

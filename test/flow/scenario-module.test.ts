@@ -90,7 +90,7 @@ test('a type error is an InputError with the file and line, though esbuild alone
     'typo.ts': [
       "import { defineScenario } from 'fanout';",
       'export default defineScenario({',
-      "  target: 'http://127.0.0.1:1',",
+      "  target: 'http://127.0.0.1:1', thinktime: '1s',",
       "  flows: [{ name: 'a', async run(user) {",
       "    await user.request({ pth: '/' });",
       "    await user.think(100n);",
@@ -101,8 +101,9 @@ test('a type error is an InputError with the file and line, though esbuild alone
   const file = join(folder, 'typo.ts');
   await bundleScenarioModule(file, { typeCheck: false });
   const problems = await problemsOfAsync(() => bundleScenarioModule(file));
-  assert.deepEqual(problems.map((problem) => problem.field), [`${file}:5:26`, `${file}:6:22`]);
-  assert.match(problems[0]!.message, /^TS2561: .*'pth' does not exist in type 'FlowRequest'\. Did you mean to write 'path'\?/);
+  assert.deepEqual(problems.map((problem) => problem.field), [`${file}:3:33`, `${file}:5:26`, `${file}:6:22`]);
+  assert.match(problems[0]!.message, /^TS2561: .*'thinktime' does not exist in type 'ScenarioModule'\. Did you mean to write 'thinkTime'\?/);
+  assert.match(problems[1]!.message, /^TS2561: .*'pth' does not exist in type 'FlowRequest'\. Did you mean to write 'path'\?/);
 });
 
 test('an unresolvable import names the importing line', async () => {
