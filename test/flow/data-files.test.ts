@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDataRows, dataColumnsOf, loadDataSets, MAX_DATA_BYTES, rowFor, seedOf } from '../../lib/flow/data-files.js';
@@ -9,8 +9,12 @@ import { newUserValues, userData } from '../../lib/flow/user-values.js';
 import { parseScenario } from '../../lib/config/run-settings.js';
 import { problemsOf, problemsOfAsync } from './input-problems.js';
 
+const folders: string[] = [];
+after(() => Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }))));
+
 async function scenarioFolder(files: Record<string, string>): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'fanout-data-'));
+  folders.push(folder);
   for (const [name, text] of Object.entries(files)) {
     await mkdir(join(folder, name, '..'), { recursive: true });
     await writeFile(join(folder, name), text);

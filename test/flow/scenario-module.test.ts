@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataSets } from '../../lib/flow/data-files.js';
@@ -10,9 +10,13 @@ import { loadScenarioModule } from '../../lib/scenario-module/load-scenario-modu
 import { isScenarioModulePath, readScenarioModule } from '../../lib/scenario-module/read-scenario-module.js';
 import { problemsOfAsync } from './input-problems.js';
 
+const folders: string[] = [];
+after(() => Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true }))));
+
 /** A folder outside the repository, with nothing installed in it. */
 async function bareFolder(files: Record<string, string> = {}): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'fanout-module-'));
+  folders.push(folder);
   for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
   return folder;
 }
