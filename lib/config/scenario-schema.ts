@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { httpMethodSpec } from './http-method.js';
+import { thinkTimeSpec } from './think-time.js';
 import { CriterionSyntaxError, parseCriteria } from '../slo/criterion.js';
+import { dataSpec, flowsSpec, onStartSpec, variablesSpec } from '../flow/flow-schema.js';
+
+export { thinkTimeSpec, type ThinkTime } from './think-time.js';
 
 /**
  * The one schema for every outside input that describes a run: scenario files, CLI flags (mapped
@@ -49,25 +54,10 @@ export const criteriaExpression = z.string().superRefine((text, ctx) => {
   }
 });
 
-export const thinkTimeSpec = z.union([
-  durationMs.transform((milliseconds) => ({ minMs: milliseconds, maxMs: milliseconds })),
-  z
-    .object({ min: durationMs, max: durationMs })
-    .strict()
-    .refine((range) => range.max >= range.min, { message: 'max must not be below min', path: ['max'] })
-    .transform((range) => ({ minMs: range.min, maxMs: range.max })),
-]);
-
-const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
 export const requestSpec = z
   .object({
     name: z.string().min(1).optional(),
-    method: z
-      .string()
-      .transform((method) => method.toUpperCase())
-      .pipe(z.enum(HTTP_METHODS, { message: `expected one of ${HTTP_METHODS.join(', ')}` }))
-      .default('GET'),
+    method: httpMethodSpec,
     path: z.string().startsWith('/', 'expected a path starting with /').default('/'),
     headers: z.record(z.string(), z.string()).default({}),
     body: z.string().optional(),
@@ -124,22 +114,39 @@ export const loadSpec = z
   })
   .strict();
 
+/** The scenario's fields before the rules that span them; scenario modules reuse some of them. */
+export const scenarioFields = {
+  name: z.string().optional(),
+  target: targetUrl.optional(),
+  demo: demoSpec.optional(),
+  requests: z.array(requestSpec).min(1, 'expected at least one request').optional(),
+  variables: variablesSpec.optional(),
+  data: dataSpec.optional(),
+  onStart: onStartSpec.optional(),
+  flows: flowsSpec.optional(),
+  thinkTime: thinkTimeSpec.optional(),
+  load: loadSpec.default({}),
+  slo: criteriaExpression.optional(),
+  thresholds: z.array(criteriaExpression).default([]),
+};
+
 export const scenarioSchema = z
-  .object({
-    name: z.string().optional(),
-    target: targetUrl.optional(),
-    demo: demoSpec.optional(),
-    requests: z.array(requestSpec).min(1, 'expected at least one request').optional(),
-    thinkTime: thinkTimeSpec.optional(),
-    load: loadSpec.default({}),
-    slo: criteriaExpression.optional(),
-    thresholds: z.array(criteriaExpression).default([]),
-  })
-  .strict();
+  .object(scenarioFields)
+  .strict()
+  .superRefine((scenario, ctx) => {
+    // requests: is today's weighted mix, sent as written; flows: model users, with templates.
+    if (scenario.requests !== undefined && scenario.flows !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give either requests or flows, not both', path: ['flows'] });
+    }
+    if (scenario.flows === undefined) {
+      for (const field of ['onStart', 'data', 'variables'] as const) {
+        if (scenario[field] !== undefined) ctx.addIssue({ code: 'custom', message: 'only applies with flows (requests are sent as written)', path: [field] });
+      }
+    }
+  });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type RequestSpec = z.output<typeof requestSpec>;
 export type LoadSpec = z.output<typeof loadSpec>;
 export type DemoSpec = z.output<typeof demoSpec>;
-export type ThinkTime = z.output<typeof thinkTimeSpec>;
