@@ -193,6 +193,7 @@ function buildProgram(): Command {
     .option('--slice-duration <time>', 'longest time slice one worker invocation runs (default 60s, at most 14m)')
     .option('--think-time <time>', 'pause between a user\'s requests: 1s, or a range 0.5s-1.5s')
     .option('--timeout <time>', 'deadline of each whole request: connect, head and body (default 30s)')
+    .option('--insecure', 'accept any TLS certificate (a self-signed staging host); the report warns')
     .option('--warm-up <time>', 'the first part of every slice (a fresh worker: JIT, new connections) measured apart and kept out of the steps, e.g. 1s')
     .option('--max-in-flight <n>', 'open model: most requests in flight at once (connections)')
     .option('--slo <expr>', 'service level objective judged per step, e.g. "p95<1s"; the report names the knee')

@@ -60,7 +60,7 @@ export function sliceResultOf({ worker, rps, overall, intervals }: SliceHistogra
     service: encodeHistogram(overall),
     byName: { 'GET /': { requests, errors: 0, generatorErrors: 0, statusCodes: { '200': requests }, latency: encodeHistogram(overall) } },
     timeline,
-    saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.5, cpuPercent: 50, saturated: false },
+    saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.5, cpuPercent: 50, saturated: false }, checks: [], iterations: [],
   };
 }
 

@@ -45,6 +45,9 @@ export class MergedStats {
   readonly saturatedWorkers = new Set<number>();
   firstStart = Infinity;
   lastEnd = -Infinity;
+  /** Flows: each request's checks and each flow's iterations, summed. */
+  readonly checks = new Map<string, { request: string; check: string; passes: number; fails: number }>();
+  readonly iterations = new Map<string, { flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }>();
   /** The slices' warm-ups, measured apart and kept out of everything else here. */
   readonly warmUp = { slices: 0, durationMs: 0, requests: 0, errors: 0, scheduled: 0, late: 0, dropped: 0, latency: createMergeHistogram(), service: createMergeHistogram() };
   /** Sum of (actual start - planned start) over slices, and the largest. */
@@ -74,6 +77,8 @@ export class MergedStats {
     this.firstStart = Math.min(this.firstStart, result.actualStart);
     this.lastEnd = Math.max(this.lastEnd, result.endedAt);
     if (result.warmUp) this.addWarmUp(result.warmUp);
+    for (const check of result.checks) this.addCheck(check);
+    for (const iteration of result.iterations) this.addIterations(iteration);
     const startLagMs = Math.max(0, result.actualStart - result.plannedStart);
     this.startLagTotalMs += startLagMs;
     this.startLagMaxMs = Math.max(this.startLagMaxMs, startLagMs);
@@ -101,9 +106,29 @@ export class MergedStats {
     this.lastEnd = Math.max(this.lastEnd, other.lastEnd);
     this.startLagTotalMs += other.startLagTotalMs;
     this.startLagMaxMs = Math.max(this.startLagMaxMs, other.startLagMaxMs);
+    for (const check of other.checks.values()) this.addCheck(check);
+    for (const iteration of other.iterations.values()) this.addIterations(iteration);
     this.addWarmUpCounts(other.warmUp);
     this.warmUp.latency.add(other.warmUp.latency);
     this.warmUp.service.add(other.warmUp.service);
+  }
+
+  private addCheck(check: { request: string; check: string; passes: number; fails: number }): void {
+    const key = `${check.request}\u0000${check.check}`;
+    const into = this.checks.get(key);
+    if (into) {
+      into.passes += check.passes;
+      into.fails += check.fails;
+    } else this.checks.set(key, { ...check });
+  }
+
+  private addIterations(iteration: { flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }): void {
+    const into = this.iterations.get(iteration.flow);
+    if (into) {
+      into.completed += iteration.completed;
+      into.stoppedByCapture += iteration.stoppedByCapture;
+      into.scriptErrors += iteration.scriptErrors;
+    } else this.iterations.set(iteration.flow, { ...iteration });
   }
 
   private addWarmUp(warmUp: WarmUp): void {

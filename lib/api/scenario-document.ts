@@ -1,6 +1,7 @@
 import type { RunSettings } from '../config/run-settings.js';
 import type { ScenarioInput } from '../config/scenario-schema.js';
 import { basePathOf } from '../config/target-url.js';
+import { flowDocumentOf } from '../flow/flow-document.js';
 
 const milliseconds = (value: number) => `${value}ms`;
 
@@ -26,6 +27,28 @@ function targetAndRequests(settings: RunSettings): { target: string; requests: R
   return { target: settings.target, requests: settings.requests.map((request) => ({ ...request, path: request.path.slice(base.length) })) };
 }
 
+function definedFields<T extends object>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
+}
+
+/** Flows or a scenario module, with the data rows and environment values inline: all the stack gets. */
+function userFields(settings: RunSettings): Partial<ScenarioInput> {
+  const dataSets = settings.flows?.dataSets ?? settings.module?.dataSets;
+  const data =
+    dataSets && Object.keys(dataSets).length > 0
+      ? Object.fromEntries(Object.values(dataSets).map((set) => [set.name, { file: set.file, pick: set.pick, columns: set.columns, rows: set.rows }]))
+      : undefined;
+  if (settings.flows) {
+    const { data: _files, ...flows } = flowDocumentOf(settings.flows.scenario);
+    return { ...flows, ...(data ? { data } : {}), environment: settings.flows.env };
+  }
+  if (settings.module) {
+    const { code, file, flows, onStart } = settings.module;
+    return { module: { code, file, flows, onStart }, ...(data ? { data } : {}) };
+  }
+  return {};
+}
+
 /**
  * Resolved settings written back as a scenario document: what the CLI sends as the POST /runs body
  * after merging a scenario file with its flags. Resolving the document again gives the same
@@ -44,10 +67,12 @@ export function scenarioDocumentOf(settings: RunSettings): ScenarioInput {
   if (settings.workers !== undefined) load.workers = settings.workers;
   if (settings.maxInFlight !== undefined) load.maxInFlight = settings.maxInFlight;
   const { target, requests } = targetAndRequests(settings);
+  const userDriven = settings.flows !== undefined || settings.module !== undefined;
   return {
     name: settings.name,
     target,
-    requests: requests?.map((request) => ({
+    ...userFields(settings),
+    requests: userDriven ? undefined : requests?.map((request) => ({
       name: request.name,
       method: request.method,
       path: request.path,
@@ -58,6 +83,7 @@ export function scenarioDocumentOf(settings: RunSettings): ScenarioInput {
       ...(request.expect !== undefined ? { expect: request.expect } : {}),
     })),
     thinkTime: { min: milliseconds(settings.thinkTime.minMs), max: milliseconds(settings.thinkTime.maxMs) },
+    ...(settings.tls ? { tls: definedFields(settings.tls) } : {}),
     load,
     ...(settings.slo !== undefined ? { slo: settings.slo } : {}),
     thresholds: settings.thresholds,

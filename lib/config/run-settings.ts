@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, problemsFromZod, type InputProblem } from './input-error.js';
+import type { TlsSettings } from '../engine/http-connection.js';
+import { inlineScenarioFiles, resolveFlowSettings, resolveModuleSettings, type FlowSettings, type ModuleSettings } from '../flow/flow-settings.js';
+import { isScenarioModulePath, scenarioOfModuleFile } from '../scenario-module/read-scenario-module.js';
 import { resolveTarget } from './target-url.js';
 import { scenarioSchema, type DemoSpec, type RequestSpec, type Scenario, type ScenarioInput } from './scenario-schema.js';
 
@@ -15,6 +18,12 @@ export interface RunSettings {
   requests: NamedRequest[];
   /** No scenario requests were given: the one request is the target URL itself. */
   requestsFromTarget: boolean;
+  /** Users that follow flows (`flows:`); `requests` is then empty. */
+  flows: FlowSettings | undefined;
+  /** Users driven by a scenario module's code (`fanout run shop.ts`); `requests` is then empty. */
+  module: ModuleSettings | undefined;
+  /** `tls:` and `--insecure`, files read. */
+  tls: TlsSettings | undefined;
   thinkTime: { minMs: number; maxMs: number };
   model: 'closed' | 'open';
   /** Users (closed model) or arrival rate in req/s (open model), one entry per step. */
@@ -54,6 +63,7 @@ export interface RunFlags {
   maxInFlight?: string;
   timeout?: string;
   warmUp?: string;
+  insecure?: boolean;
   thinkTime?: string;
   slo?: string;
   threshold?: string[];
@@ -77,6 +87,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'load.maxInFlight': '--max-in-flight',
   'load.timeout': '--timeout',
   'load.warmUp': '--warm-up',
+  'tls.insecure': '--insecure',
 };
 
 function flagName(path: string): string {
@@ -104,6 +115,7 @@ function scenarioFromFlags(flags: RunFlags): Scenario {
     thinkTime: flags.thinkTime === undefined ? undefined : thinkTimeFromFlag(flags.thinkTime),
     slo: flags.slo,
     thresholds: flags.threshold,
+    tls: flags.insecure ? { insecure: true } : undefined,
     load: defined({
       model: flags.model,
       users: flags.users,
@@ -153,6 +165,7 @@ function mergeScenarios(file: Scenario | undefined, flags: Scenario): Scenario {
   return {
     ...file,
     ...defined({ target: flags.target, thinkTime: flags.thinkTime, slo: flags.slo }),
+    ...(flags.tls ? { tls: { ...file.tls, ...flags.tls } } : {}),
     load: { ...file.load, ...defined(flags.load) },
     thresholds: [...file.thresholds, ...flags.thresholds],
   };
@@ -212,6 +225,11 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     problem('load.warmUp', `must be at most half a step and half a slice (${Math.floor(shortest / 2)} ms here)`);
   }
 
+  const userDriven = scenario.flows !== undefined || scenario.module !== undefined;
+  if (userDriven && scenario.target !== undefined && scenario.target !== 'demo') {
+    const url = new URL(scenario.target);
+    if (url.username || url.password) problem('target', 'user:pass@ applies to requests:, not to flows: give the steps an authorization header');
+  }
   const resolved = scenario.target === undefined ? undefined : resolveTarget(scenario.target, scenario.requests, problem);
   if (problems.length > 0) throw new InputError(problems);
 
@@ -221,7 +239,16 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
   const rampSeconds = Math.min(10, stepDurationMs / 10_000);
   const spawnRate = load.spawnRate ?? Math.max(1, Math.ceil(largestIncrease / rampSeconds));
 
-  const requests = resolved!.requests.map((request) => ({ ...request, name: request.name ?? `${request.method} ${request.path}` }));
+  const requests = userDriven ? [] : resolved!.requests.map((request) => ({ ...request, name: request.name ?? `${request.method} ${request.path}` }));
+  // Users keep their number (and so their data rows) across steps and slices: the run needs a row
+  // per user of its busiest step.
+  const peakUsers = model === 'closed' ? Math.max(...levels) : (load.maxInFlight ?? 0);
+  if (model === 'open' && load.maxInFlight === undefined && Object.values(scenario.data ?? {}).some((spec) => spec.pick === 'unique')) {
+    throw new InputError([{ field: fieldLabel('load.maxInFlight'), message: "a unique data set in the open model needs --max-in-flight: its users are its connections, one row each" }]);
+  }
+  const source = scenario.module?.file;
+  const flows = scenario.flows !== undefined ? resolveFlowSettings(scenario, peakUsers) : undefined;
+  const module = scenario.module !== undefined ? resolveModuleSettings(scenario, peakUsers, source) : undefined;
   levels = levels.map((level) => (model === 'closed' ? Math.round(level) : level));
 
   return {
@@ -229,7 +256,10 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     target: resolved!.target,
     demo: scenario.target === 'demo' ? (scenario.demo ?? { slots: 8, serviceTime: 20, port: 0 }) : undefined,
     requests,
-    requestsFromTarget: resolved!.requestsFromTarget,
+    requestsFromTarget: !userDriven && resolved!.requestsFromTarget,
+    flows,
+    module,
+    tls: scenario.tls && { insecure: scenario.tls.insecure, ca: scenario.tls.ca, cert: scenario.tls.cert, key: scenario.tls.key, servername: scenario.tls.servername },
     thinkTime: scenario.thinkTime ?? { minMs: 0, maxMs: 0 },
     model,
     levels,
@@ -250,8 +280,12 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
  * no scenario means GET that URL.
  */
 export async function settingsFromCli(scenarioPath: string | undefined, flags: RunFlags): Promise<RunSettings> {
-  const file = scenarioPath === undefined ? undefined : await readScenarioFile(scenarioPath);
-  return settingsFromScenario(file, flags);
+  if (scenarioPath === undefined) return settingsFromScenario(undefined, flags);
+  const file = isScenarioModulePath(scenarioPath) ? await scenarioOfModuleFile(scenarioPath) : await readScenarioFile(scenarioPath);
+  // Data files, the environment's values the flows read, tls files: into the scenario, which then
+  // holds all a worker needs (on AWS it is all the stack gets).
+  const inlined = await inlineScenarioFiles(file, dirname(resolve(scenarioPath)), process.env, { source: scenarioPath });
+  return settingsFromScenario(inlined, flags);
 }
 
 /**

@@ -114,6 +114,30 @@ export const loadSpec = z
   })
   .strict();
 
+/** `tls:` options; files are read relative to the scenario file (the CLI sends their text). */
+export const tlsSpec = z
+  .object({
+    /** Accept any server certificate (a self-signed staging host); the report warns. */
+    insecure: z.boolean().default(false),
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    servername: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'a client certificate needs its key, and a key its certificate', path: ['key'] });
+
+/** A bundled scenario module as `fanout run shop.ts` sends it: the code, run by the workers only. */
+export const moduleSpec = z
+  .object({
+    code: z.string().min(1),
+    /** The module's file, for messages. */
+    file: z.string().min(1),
+    flows: z.array(z.object({ name: z.string().min(1), weight: z.number().positive() }).strict()).min(1),
+    onStart: z.boolean(),
+  })
+  .strict();
+
 /** The scenario's fields before the rules that span them; scenario modules reuse some of them. */
 export const scenarioFields = {
   name: z.string().optional(),
@@ -124,6 +148,13 @@ export const scenarioFields = {
   data: dataSpec.optional(),
   onStart: onStartSpec.optional(),
   flows: flowsSpec.optional(),
+  /**
+   * The values of the `${env:NAME}` the flows read. The CLI fills it from its environment; a
+   * stack never reads its own (its functions' environment holds its credentials).
+   */
+  environment: z.record(z.string(), z.string()).optional(),
+  module: moduleSpec.optional(),
+  tls: tlsSpec.optional(),
   thinkTime: thinkTimeSpec.optional(),
   load: loadSpec.default({}),
   slo: criteriaExpression.optional(),
@@ -138,9 +169,15 @@ export const scenarioSchema = z
     if (scenario.requests !== undefined && scenario.flows !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'give either requests or flows, not both', path: ['flows'] });
     }
+    if (scenario.module !== undefined && (scenario.requests !== undefined || scenario.flows !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a scenario module brings its own flows: no requests or flows beside it', path: ['module'] });
+    }
     if (scenario.flows === undefined) {
-      for (const field of ['onStart', 'data', 'variables'] as const) {
+      for (const field of ['onStart', 'variables'] as const) {
         if (scenario[field] !== undefined) ctx.addIssue({ code: 'custom', message: 'only applies with flows (requests are sent as written)', path: [field] });
+      }
+      if (scenario.data !== undefined && scenario.module === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'only applies with flows or a scenario module (requests are sent as written)', path: ['data'] });
       }
     }
   });
@@ -150,3 +187,5 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type RequestSpec = z.output<typeof requestSpec>;
 export type LoadSpec = z.output<typeof loadSpec>;
 export type DemoSpec = z.output<typeof demoSpec>;
+export type TlsSpec = z.output<typeof tlsSpec>;
+export type ModuleSpec = z.output<typeof moduleSpec>;

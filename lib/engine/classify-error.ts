@@ -11,6 +11,10 @@ export type ErrorType =
   | 'dns'
   | 'tls'
   | 'http_status'
+  /** Flows: a failed check (`expect`), a capture that found nothing, an exception thrown by scenario code. */
+  | 'check'
+  | 'capture'
+  | 'script'
   | 'cut'
   | 'generator_fds'
   | 'generator_ports'

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpConnection, ResponseHandler } from './http-connection.js';
 import { usersAt, type LaneSegment } from './lane-schedule.js';
-import { epochToPerf, LoadSession } from './load-session.js';
+import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
+import type { SessionUser, UserFactory, UserSession } from './user-session.js';
 
 /**
  * Locust's model: users, each looping request → response → think time over one keep-alive
@@ -11,10 +12,10 @@ import type { PreparedRequest } from './request-mix.js';
  */
 
 /**
- * One virtual user. It is its own connection's response handler, reused for every request, so the
- * hot path allocates no closure, promise or timer per request.
+ * One virtual user of the weighted mix (`requests:`). It is its own connection's response handler,
+ * reused for every request, so the hot path allocates no closure, promise or timer per request.
  */
-class VirtualUser implements ResponseHandler {
+class VirtualUser implements ResponseHandler, SessionUser {
   private request!: PreparedRequest;
   private sentAt = 0;
   private thinkTimer: NodeJS.Timeout | undefined;
@@ -95,7 +96,8 @@ class VirtualUser implements ResponseHandler {
     if (this.ended) return;
     this.ended = true;
     this.stop();
-    this.session.userEnded(this, this.connection);
+    this.session.closeConnection(this.connection);
+    this.session.userEnded(this);
   }
 
   stop(): void {
@@ -104,9 +106,16 @@ class VirtualUser implements ResponseHandler {
   }
 }
 
-export class ClosedModelSession extends LoadSession {
-  /** Users started or waiting for their start, oldest first; the newest are retired first. */
-  private users: VirtualUser[] = [];
+export interface ClosedModelSpec extends SliceLoadSpec {
+  /** Users that follow flows or a scenario module; the weighted mix of `requests:` when absent. */
+  userFactory?: UserFactory | undefined;
+  /** The run-wide number of this lane's first user (users are numbered across the run for data rows). */
+  firstUserNumber: number;
+}
+
+export class ClosedModelSession extends LoadSession implements UserSession {
+  /** Users started, oldest first; the newest are retired first. */
+  private users: SessionUser[] = [];
   private active = 0;
   private rampTimers: NodeJS.Timeout[] = [];
   /** Users whose next request goes out in this turn's batch, and the spare list the batch swaps in. */
@@ -114,6 +123,14 @@ export class ClosedModelSession extends LoadSession {
   private spare: VirtualUser[] = [];
   private batchScheduled = false;
   private readonly sendBatch = () => this.flushReady();
+  private readonly makeUser: (userIndex: number) => SessionUser;
+
+  constructor(spec: ClosedModelSpec) {
+    super(spec);
+    const factory = spec.userFactory;
+    // A user keeps its place in the lane (the newest leave first), hence its run-wide number and data row.
+    this.makeUser = factory ? (index) => factory(this, spec.firstUserNumber + index) : () => new VirtualUser(this);
+  }
 
   /**
    * Moves the lane toward the step's users at its share of the spawn rate. A slice that starts
@@ -145,7 +162,7 @@ export class ClosedModelSession extends LoadSession {
   }
 
   private addUser(): void {
-    const user = new VirtualUser(this);
+    const user = this.makeUser(this.users.length);
     this.users.push(user);
     user.start();
   }
@@ -167,8 +184,7 @@ export class ClosedModelSession extends LoadSession {
     this.recorder.noteActive(++this.active);
   }
 
-  userEnded(user: VirtualUser, connection: HttpConnection): void {
-    this.dropConnection(connection);
+  userEnded(user: SessionUser): void {
     this.users = this.users.filter((candidate) => candidate !== user);
     this.recorder.noteActive(--this.active);
   }
@@ -177,8 +193,12 @@ export class ClosedModelSession extends LoadSession {
     this.settleIfDrained();
   }
 
-  connectionFor(user: VirtualUser): HttpConnection {
-    return this.newConnection(user);
+  connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection {
+    return this.newConnection(handler, origin);
+  }
+
+  closeConnection(connection: HttpConnection): void {
+    this.dropConnection(connection);
   }
 
   /**

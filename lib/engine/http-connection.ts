@@ -2,8 +2,14 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { ConnectTimeoutError, RequestCutError, ResponseTimeoutError, SocketClosedError } from './connection-errors.js';
-import type { PreparedRequest } from './request-mix.js';
 import { ResponseParser } from './response-parser.js';
+
+/** What a connection sends: the request's bytes as they go on the wire. */
+export interface WireRequest {
+  readonly wire: Buffer;
+  /** A HEAD response has no body whatever its headers say. */
+  readonly isHead: boolean;
+}
 
 /**
  * One keep-alive HTTP/1.1 connection with one request in flight, as a browser tab or a Locust user
@@ -24,13 +30,29 @@ export interface Endpoint {
   timeoutMs: number;
   /** How long an idle connection is reused; the server's `Keep-Alive: timeout=` lowers it. */
   idleMs: number;
+  /** TLS: certificates to trust or present, and whether to check the server's at all. */
+  tlsOptions: TlsSettings | undefined;
 }
 
-export function endpointFor(url: URL, timeoutMs: number, idleMs: number): Endpoint {
+/** The scenario's `tls:` (and `--insecure`), with files already read. */
+export interface TlsSettings {
+  /** Accept any server certificate (self-signed staging hosts): the report warns. */
+  insecure: boolean;
+  /** PEM: certificate authorities to trust instead of Node's. */
+  ca?: string | undefined;
+  /** PEM: a client certificate and its key (mutual TLS). */
+  cert?: string | undefined;
+  key?: string | undefined;
+  /** The server name to send (SNI) and check the certificate against, when it differs from the host. */
+  servername?: string | undefined;
+}
+
+export function endpointFor(url: URL, timeoutMs: number, idleMs: number, tlsOptions?: TlsSettings): Endpoint {
   const tls = url.protocol === 'https:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const isIp = /^[\d.]+$/.test(host) || host.includes(':');
-  return { host, port: url.port ? Number(url.port) : tls ? 443 : 80, tls, servername: tls && !isIp ? host : undefined, timeoutMs, idleMs };
+  const servername = tls ? (tlsOptions?.servername ?? (isIp ? undefined : host)) : undefined;
+  return { host, port: url.port ? Number(url.port) : tls ? 443 : 80, tls, servername, timeoutMs, idleMs, tlsOptions: tls ? tlsOptions : undefined };
 }
 
 /** Who is told how a request ended; called once per send, never from inside send(). */
@@ -61,13 +83,17 @@ export class HttpConnection {
     private readonly handler: ResponseHandler,
   ) {}
 
-  /** Sends a request; the connection must have none in flight. Connects (again) when needed. */
-  send(request: PreparedRequest, now: number): void {
+  /**
+   * Sends a request; the connection must have none in flight. Connects (again) when needed. With
+   * `keepResponse`, the response's headers and body are kept for the handler (responseHeaders(),
+   * responseBody()); otherwise only its framing is read.
+   */
+  send(request: WireRequest, now: number, keepResponse = false): void {
     // A connection the server has ended (its FIN read, without Connection: close) or kept idle too long is not reused.
     const socket = this.socket;
     if (socket && (socket.readableEnded || socket.destroyed || now - this.idleSince > this.idleLimitMs())) this.dropSocket();
     if (!this.socket) this.open(now);
-    this.parser.reset(request.isHead);
+    this.parser.reset(request.isHead, keepResponse);
     this.inFlight = true;
     this.sentAt = now;
     this.socket!.write(request.wire);
@@ -75,6 +101,16 @@ export class HttpConnection {
 
   get busy(): boolean {
     return this.inFlight;
+  }
+
+  /** The kept response's headers (lower-case names), inside onResponse. */
+  responseHeaders(): Record<string, string | string[]> {
+    return this.parser.headers;
+  }
+
+  /** The kept response's body, inside onResponse. */
+  responseBody(): Buffer {
+    return this.parser.body();
   }
 
   /**
@@ -114,7 +150,17 @@ export class HttpConnection {
     this.parser.keepAliveHintMs = -1;
     let socket: Socket;
     if (this.endpoint.tls) {
-      socket = connectTls({ host, port, servername, ALPNProtocols: ['http/1.1'] });
+      const options = this.endpoint.tlsOptions;
+      socket = connectTls({
+        host,
+        port,
+        servername,
+        ALPNProtocols: ['http/1.1'],
+        ...(options?.insecure ? { rejectUnauthorized: false } : {}),
+        ...(options?.ca ? { ca: options.ca } : {}),
+        ...(options?.cert ? { cert: options.cert } : {}),
+        ...(options?.key ? { key: options.key } : {}),
+      });
       socket.setNoDelay(true);
       socket.on('secureConnect', () => this.onConnected(socket));
       socket.on('data', (chunk: Buffer) => {

@@ -1,4 +1,4 @@
-import { MAX_USERS_PER_WORKER, type RunPlan } from '../plan/run-plan.js';
+import { MAX_USERS_PER_WORKER, type PlannedLane, type RunPlan } from '../plan/run-plan.js';
 import { sliceWindow, type SliceTask } from '../plan/slice-task.js';
 
 /**
@@ -31,6 +31,18 @@ export interface LaneSliceSchedule {
   segments: LaneSegment[];
   /** The lane goes on in another invocation: what is in flight at the end is cut, not waited for. */
   handsOver: boolean;
+  /**
+   * The run-wide number of the lane's first user: users are numbered across the run (lane after
+   * lane, each lane counting up to its busiest step), so a user keeps its number, and its data
+   * rows, across steps and slices.
+   */
+  firstUserNumber: number;
+}
+
+/** The most users (or connections, in the open model) a lane has at once. */
+function laneCapacity(plan: RunPlan, lane: PlannedLane): number {
+  if (plan.settings.model === 'closed') return Math.max(0, ...lane.levels);
+  return Math.max(0, ...lane.levels.map((level, step) => (level > 0 ? laneMaxInFlight(plan, step, level) : 0)));
 }
 
 /**
@@ -68,7 +80,8 @@ export function laneSliceSchedule(plan: RunPlan, task: SliceTask): LaneSliceSche
       phaseMs: level > 0 ? (lane.index / plan.lanes.length) * (1000 / level) : 0,
     };
   });
-  return { plannedStart: window.plannedStart, plannedEnd: window.plannedEnd, segments, handsOver: window.handsOver };
+  const firstUserNumber = plan.lanes.filter((other) => other.index < lane.index).reduce((sum, other) => sum + laneCapacity(plan, other), 0);
+  return { plannedStart: window.plannedStart, plannedEnd: window.plannedEnd, segments, handsOver: window.handsOver, firstUserNumber };
 }
 
 /** Users the lane has `elapsedMs` into a step that ramps from `fromLevel` to `level` at `rampPerSecond`. */

@@ -2,14 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { RunSettings } from '../config/run-settings.js';
 import { endpointFor, HttpConnection, type Endpoint, type ResponseHandler } from './http-connection.js';
 import type { LaneSegment } from './lane-schedule.js';
-import { RequestMix, type RequestNameStats } from './request-mix.js';
+import { RequestMix } from './request-mix.js';
+import { RequestNames, type RequestNameStats } from './request-names.js';
 import { SaturationMonitor } from './saturation.js';
 import { SliceRecorder } from './slice-recorder.js';
 import type { Saturation, TimelineInterval } from './slice-result.js';
 
 /** What a model needs to generate one slice of one lane's load; times are epoch milliseconds. */
 export interface SliceLoadSpec {
-  settings: Pick<RunSettings, 'target' | 'requests' | 'thinkTime' | 'timeoutMs'>;
+  settings: Pick<RunSettings, 'target' | 'requests' | 'thinkTime' | 'timeoutMs' | 'tls'>;
   runStartAt: number;
   timelineIntervalMs: number;
   /** The slice's steps in order; each one's end is the next one's start. */
@@ -59,12 +60,18 @@ interface OpenPart {
  */
 export abstract class LoadSession {
   recorder: SliceRecorder;
+  /** Per-name counters of the step running now. */
+  readonly names = new RequestNames();
   readonly mix: RequestMix;
   /** Set at the slice's end or on abort: no new request is sent after it. */
   stopping = false;
   inFlight = 0;
   aborted = false;
+  /** The target, as the scenario gives it (the users' connections go to its origin). */
+  readonly target: URL;
   private readonly endpoint: Endpoint;
+  /** Endpoints of other origins a redirect led to. */
+  private readonly otherEndpoints = new Map<string, Endpoint>();
   private readonly httpConnections = new Set<HttpConnection>();
   private segmentIndex = 0;
   private part: OpenPart | undefined;
@@ -80,9 +87,9 @@ export abstract class LoadSession {
 
   constructor(protected readonly spec: SliceLoadSpec) {
     const url = new URL(spec.settings.target);
-    const idle = Math.max(10_000, 2 * spec.settings.thinkTime.maxMs);
-    this.endpoint = endpointFor(url, spec.settings.timeoutMs, idle);
-    this.mix = new RequestMix(spec.settings.requests, url.host);
+    this.target = url;
+    this.endpoint = this.endpointOf(url);
+    this.mix = new RequestMix(spec.settings.requests, url.host, this.names);
     this.recorder = this.newRecorder(spec.segments[0]!.step);
     if (spec.warmUpMs > 0) {
       // The warm-up's own recorder: no live intervals, so the timeline shows the steps only.
@@ -101,9 +108,22 @@ export abstract class LoadSession {
     return this.spec.segments[this.segmentIndex]!;
   }
 
-  /** One keep-alive connection, as a browser or a Locust user holds; `handler` hears how each request ends. */
-  protected newConnection(handler: ResponseHandler): HttpConnection {
-    const connection = new HttpConnection(this.endpoint, handler);
+  private endpointOf(url: URL): Endpoint {
+    const idle = Math.max(10_000, 2 * this.spec.settings.thinkTime.maxMs);
+    return endpointFor(url, this.spec.settings.timeoutMs, idle, this.spec.settings.tls);
+  }
+
+  /**
+   * One keep-alive connection, as a browser or a Locust user holds; `handler` hears how each request
+   * ends. To the target's origin, or to `origin` (where a redirect led).
+   */
+  protected newConnection(handler: ResponseHandler, origin?: URL): HttpConnection {
+    let endpoint = this.endpoint;
+    if (origin && origin.origin !== this.target.origin) {
+      endpoint = this.otherEndpoints.get(origin.origin) ?? this.endpointOf(origin);
+      this.otherEndpoints.set(origin.origin, endpoint);
+    }
+    const connection = new HttpConnection(endpoint, handler);
     this.httpConnections.add(connection);
     return connection;
   }
@@ -178,7 +198,8 @@ export abstract class LoadSession {
     if (!warmUp || warmUp.durationMs !== undefined) return;
     clearTimeout(warmUp.timer);
     warmUp.durationMs = now - warmUp.startedAt;
-    this.mix.startPart();
+    this.names.startPart();
+    this.mix.followNames();
     this.recorder = this.newRecorder(this.segment.step);
     this.recorder.noteActive(this.activeCount());
     this.openPart(now);
@@ -195,11 +216,13 @@ export abstract class LoadSession {
     this.recorder.close(now);
     const warmUp = this.warmUp;
     this.warmUp = undefined;
+    const byName = this.names.startPart();
+    this.mix.followNames();
     this.spec.onPartEnded({
       ...(warmUp ? { warmUp: { recorder: warmUp.recorder, durationMs: warmUp.durationMs! } } : {}),
       segment: part.segment,
       recorder: this.recorder,
-      byName: this.mix.startPart(),
+      byName,
       saturation: part.monitor.stop(),
       actualStart: part.actualStart,
       endedAt: performance.timeOrigin + now,
@@ -232,7 +255,7 @@ export abstract class LoadSession {
     this.settleIfDrained();
   }
 
-  protected settleIfDrained(): void {
+  settleIfDrained(): void {
     if (this.draining && this.inFlight === 0) this.settle();
   }
 

@@ -1,20 +1,12 @@
 import type { NamedRequest } from '../config/run-settings.js';
-import { createHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import type { RequestNameStats, RequestNames } from './request-names.js';
 import { encodeRequest } from './request-wire.js';
 
 /**
- * The scenario's requests, prepared once per slice: the bytes to send built ahead, per-name counters
- * held on the request itself so that recording a response needs no lookup.
+ * The scenario's `requests:` (the weighted mix), prepared once per slice: the bytes to send built
+ * ahead, the current step's per-name counters held on the request itself so that recording a
+ * response needs no lookup.
  */
-/** Counters of one request name (requests sharing a name share them). */
-export class RequestNameStats {
-  readonly latency: Histogram = createHistogram();
-  requests = 0;
-  errors = 0;
-  /** Errors that are not the target's (cut, the generator's own limits). */
-  generatorErrors = 0;
-  readonly statusCounts = new Map<number, number>();
-}
 
 export class PreparedRequest {
   readonly name: string;
@@ -52,16 +44,15 @@ export class PreparedRequest {
 /** Picks requests by weight; with a single request it is a constant. */
 export class RequestMix {
   readonly requests: PreparedRequest[];
-  statsByName = new Map<string, RequestNameStats>();
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
-  constructor(specs: NamedRequest[], host: string) {
-    this.requests = specs.map((spec) => {
-      let stats = this.statsByName.get(spec.name);
-      if (!stats) this.statsByName.set(spec.name, (stats = new RequestNameStats()));
-      return new PreparedRequest(spec, host, stats);
-    });
+  constructor(
+    specs: NamedRequest[],
+    host: string,
+    private readonly names: RequestNames,
+  ) {
+    this.requests = specs.map((spec) => new PreparedRequest(spec, host, names.stats(spec.name)));
     this.cumulative = new Float64Array(specs.length);
     let sum = 0;
     specs.forEach((spec, index) => {
@@ -71,15 +62,9 @@ export class RequestMix {
     this.total = sum;
   }
 
-  /**
-   * Fresh counters for a new step: the requests record into them from now on. Returns the counters
-   * of the step that ended.
-   */
-  startPart(): Map<string, RequestNameStats> {
-    const ended = this.statsByName;
-    this.statsByName = new Map([...ended.keys()].map((name) => [name, new RequestNameStats()]));
-    for (const request of this.requests) request.stats = this.statsByName.get(request.name)!;
-    return ended;
+  /** After the names' counters were handed on at a step boundary: record into the new step's. */
+  followNames(): void {
+    for (const request of this.requests) request.stats = this.names.stats(request.name);
   }
 
   pick(): PreparedRequest {

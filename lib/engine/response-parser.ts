@@ -21,6 +21,8 @@ const enum State {
 
 /** Response headers larger than this are refused (as llhttp's default). */
 export const MAX_HEADER_BYTES = 80 * 1024;
+/** A kept body (for captures and checks) stops growing here; the response is still read to its end. */
+export const MAX_KEPT_BODY_BYTES = 8 * 1024 * 1024;
 
 const CR = 13;
 const LF = 10;
@@ -94,6 +96,16 @@ export class ResponseParser {
   /** The server's `Keep-Alive: timeout=` in ms (-1 if it sent none). */
   keepAliveHintMs = -1;
 
+  /**
+   * Set by reset(…, true) for a request whose response is inspected (captures, checks, cookies,
+   * redirects): then every header and the body are kept. Otherwise only the framing is read.
+   */
+  private keep = false;
+  /** The kept response's headers, lower-case names; a repeated header as an array. */
+  headers: Record<string, string | string[]> = {};
+  private bodyParts: Buffer[] = [];
+  private keptBytes = 0;
+
   private state = State.Head;
   private headRequest = false;
   private remaining = 0;
@@ -102,13 +114,33 @@ export class ResponseParser {
   /** Bytes of a response head that arrived split over reads. */
   private partialHead: Buffer | undefined;
 
-  /** Ready for the response to a new request. */
-  reset(headRequest: boolean): void {
+  /** Ready for the response to a new request; `keep`: keep its headers and body. */
+  reset(headRequest: boolean, keep = false): void {
     this.state = State.Head;
     this.headRequest = headRequest;
     this.status = 0;
     this.keepAlive = true;
     this.partialHead = undefined;
+    this.keep = keep;
+    if (keep) {
+      this.headers = {};
+      this.bodyParts = [];
+      this.keptBytes = 0;
+    }
+  }
+
+  /** The kept body (reset(…, true)), complete once the response is. */
+  body(): Buffer {
+    if (this.bodyParts.length !== 1) this.bodyParts = [Buffer.concat(this.bodyParts)];
+    return this.bodyParts[0]!;
+  }
+
+  /** Copies body bytes out of the shared read buffer when the response is kept. */
+  private keepBody(buf: Buffer, start: number, end: number): void {
+    if (!this.keep || end <= start || this.keptBytes >= MAX_KEPT_BODY_BYTES) return;
+    const take = Math.min(end - start, MAX_KEPT_BODY_BYTES - this.keptBytes);
+    this.bodyParts.push(Buffer.from(buf.subarray(start, start + take)));
+    this.keptBytes += take;
   }
 
   /** True while the body runs until the server closes the connection. */
@@ -136,9 +168,11 @@ export class ResponseParser {
         case State.Length: {
           const available = end - position;
           if (available < this.remaining) {
+            this.keepBody(buf, position, end);
             this.remaining -= available;
             return -1;
           }
+          this.keepBody(buf, position, position + this.remaining);
           position += this.remaining;
           this.remaining = 0;
           return position;
@@ -169,9 +203,11 @@ export class ResponseParser {
         case State.ChunkData: {
           const available = end - position;
           if (available < this.remaining) {
+            this.keepBody(buf, position, end);
             this.remaining -= available;
             return -1;
           }
+          this.keepBody(buf, position, position + this.remaining);
           position += this.remaining;
           this.remaining = 0;
           this.state = State.ChunkDataEnd;
@@ -203,6 +239,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
+          this.keepBody(buf, position, end);
           return -1;
       }
     }
@@ -271,6 +308,7 @@ export class ResponseParser {
         break; // the blank line
       }
       if (newline - start > MAX_HEADER_BYTES) throw new MalformedResponseError('response headers too large');
+      if (this.keep) this.keepHeader(buf, lineStart, valueEnd);
       const first = buf[lineStart]!;
       // Only four headers matter; a cheap first-letter test skips the rest (obs-fold lines too).
       const lower = first | 0x20;
@@ -303,6 +341,7 @@ export class ResponseParser {
     if (status < 200 && status !== 101) {
       // 100 Continue, 103 Early Hints: the final response follows on the same request.
       this.state = State.Head;
+      if (this.keep) this.headers = {};
       return lineStart;
     }
     if (status === 101) throw new MalformedResponseError('unexpected 101 Switching Protocols');
@@ -321,6 +360,19 @@ export class ResponseParser {
       this.untilClose();
     }
     return lineStart;
+  }
+
+  private keepHeader(buf: Buffer, start: number, end: number): void {
+    const colon = buf.indexOf(COLON, start);
+    if (colon < 0 || colon >= end) return;
+    let valueStart = colon + 1;
+    let valueEnd = end;
+    while (valueStart < valueEnd && (buf[valueStart] === SPACE || buf[valueStart] === TAB)) valueStart++;
+    while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
+    const name = buf.toString('latin1', start, colon).toLowerCase();
+    const value = buf.toString('latin1', valueStart, valueEnd);
+    const previous = this.headers[name];
+    this.headers[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
   }
 
   private untilClose(): void {

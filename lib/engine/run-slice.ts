@@ -8,6 +8,7 @@ import { OpenModelSession } from './open-model.js';
 import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
 import { encodeRequestStats, type SliceRecorder } from './slice-recorder.js';
 import type { SliceResult, TimelineInterval, WarmUp } from './slice-result.js';
+import type { UserFactory } from './user-session.js';
 
 export interface RunSliceOptions {
   signal?: AbortSignal;
@@ -16,6 +17,8 @@ export interface RunSliceOptions {
   onIntervalClosed?: (step: number, interval: TimelineInterval) => void;
   /** Live tables (the local web UI): the current step's totals by request name and error type as each interval closes. */
   onRunningTotals?: (step: number, totals: SliceRunningTotals) => void;
+  /** Users that follow flows or a scenario module (lib/flow); the weighted mix of `requests:` when absent. */
+  userFactory?: UserFactory;
 }
 
 function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResult {
@@ -46,6 +49,8 @@ function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResul
     byName: Object.fromEntries([...part.byName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
     timeline: recorder.timeline(),
     saturation: part.saturation,
+    checks: recorder.checks(),
+    iterations: recorder.iterations(),
     ...(part.warmUp ? { warmUp: warmUpOf(part.warmUp.recorder, part.warmUp.durationMs) } : {}),
   };
 }
@@ -94,7 +99,10 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     },
     signal: options.signal,
   };
-  session = plan.settings.model === 'closed' ? new ClosedModelSession(spec) : new OpenModelSession(spec);
+  session =
+    plan.settings.model === 'closed'
+      ? new ClosedModelSession({ ...spec, userFactory: options.userFactory, firstUserNumber: schedule.firstUserNumber })
+      : new OpenModelSession(spec);
   await session.run();
   return results;
 }

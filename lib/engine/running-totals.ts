@@ -18,7 +18,7 @@ export interface SliceRunningTotals {
 
 export function runningTotalsOf(session: LoadSession): SliceRunningTotals {
   return {
-    byName: Object.fromEntries([...session.mix.statsByName].map(([name, stats]) => [name, encodeRequestStats(stats, encodeHistogramQuickly)])),
+    byName: Object.fromEntries([...session.names.byName].map(([name, stats]) => [name, encodeRequestStats(stats, encodeHistogramQuickly)])),
     errorsByType: session.recorder.errorTypes(),
     errorSamples: session.recorder.samples(),
     ended: false,

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { createHistogram, encodeHistogram, type EncodedHistogram, type Histogram } from '../histogram/latency-histogram.js';
 import { classifyError, describeError, NOT_THE_TARGETS_ERRORS, type ErrorType } from './classify-error.js';
-import type { PreparedRequest, RequestNameStats } from './request-mix.js';
+import type { PreparedRequest } from './request-mix.js';
+import type { RequestNameStats } from './request-names.js';
 import type { TimelineInterval } from './slice-result.js';
 
 class IntervalBucket {
@@ -13,6 +14,12 @@ class IntervalBucket {
 }
 
 const MAX_ERROR_SAMPLES = 20;
+
+/** An error a response counts as, with the message its sample shows. */
+export interface ErrorOf {
+  type: ErrorType;
+  message: string;
+}
 
 /**
  * Everything a slice measures. Times are performance.now() milliseconds; histograms take whole
@@ -29,6 +36,8 @@ export class SliceRecorder {
   readonly statusCounts = new Map<number, number>();
   readonly errorsByType = new Map<ErrorType, number>();
   private readonly errorSamples = new Map<string, { type: ErrorType; message: string; count: number }>();
+  private readonly checkCounts = new Map<string, { request: string; check: string; passes: number; fails: number }>();
+  private readonly iterationCounts = new Map<string, { flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }>();
   /** Users now active (closed) or requests now in flight (open), kept by the engine through noteActive(). */
   active = 0;
 
@@ -110,8 +119,68 @@ export class SliceRecorder {
     }
   }
 
+  /**
+   * A flow step's response, whose success its own checks decided: `failure` is the error it counts
+   * as (a failed check, an unexpected status, a capture that found nothing), or undefined.
+   */
+  recordJudgedResponse(stats: RequestNameStats, status: number, latencyUs: number, serviceUs: number, now: number, failure: ErrorOf | undefined): void {
+    const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
+    const latency = latencyUs < 1 ? 1 : Math.round(latencyUs);
+    this.latency.recordValue(latency);
+    this.service.recordValue(serviceUs < 1 ? 1 : Math.round(serviceUs));
+    stats.latency.recordValue(latency);
+    interval.latency.recordValue(latency);
+    this.requests++;
+    stats.requests++;
+    interval.requests++;
+    this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
+    stats.statusCounts.set(status, (stats.statusCounts.get(status) ?? 0) + 1);
+    if (failure) {
+      this.errors++;
+      stats.errors++;
+      interval.errors++;
+      this.countError(failure.type, failure.message);
+    }
+  }
+
+  /** One check of a step, evaluated on one response: its pass rate is reported per check. */
+  recordCheck(request: string, check: string, passed: boolean): void {
+    const key = `${request}\u0000${check}`;
+    let counts = this.checkCounts.get(key);
+    if (!counts) this.checkCounts.set(key, (counts = { request, check, passes: 0, fails: 0 }));
+    if (passed) counts.passes++;
+    else counts.fails++;
+  }
+
+  /**
+   * One iteration of a flow, as it ended: completed, or stopped by a capture that found nothing, or
+   * by an exception the scenario's code threw (counted as an error of type `script`: not a request,
+   * but a failure the user would see).
+   */
+  recordIteration(flow: string, outcome: 'completed' | 'capture' | 'script', now: number, error?: unknown): void {
+    let counts = this.iterationCounts.get(flow);
+    if (!counts) this.iterationCounts.set(flow, (counts = { flow, completed: 0, stoppedByCapture: 0, scriptErrors: 0 }));
+    if (outcome === 'completed') counts.completed++;
+    else if (outcome === 'capture') counts.stoppedByCapture++;
+    else {
+      counts.scriptErrors++;
+      const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
+      this.errors++;
+      interval.errors++;
+      this.countError('script', `${flow}: ${describeError(error)}`);
+    }
+  }
+
+  checks(): Array<{ request: string; check: string; passes: number; fails: number }> {
+    return [...this.checkCounts.values()].map((counts) => ({ ...counts }));
+  }
+
+  iterations(): Array<{ flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }> {
+    return [...this.iterationCounts.values()].map((counts) => ({ ...counts }));
+  }
+
   /** A request that got no response: counted as a request and an error, with no latency. */
-  recordFailure(request: PreparedRequest, error: unknown, now: number): void {
+  recordFailure(request: { stats: RequestNameStats }, error: unknown, now: number): void {
     const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
     this.requests++;
     this.errors++;

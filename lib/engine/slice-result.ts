@@ -88,6 +88,10 @@ export const sliceResultSchema = z.object({
   saturation: saturationSchema,
   /** Only on the first step result of a slice that had a warm-up. */
   warmUp: warmUpSchema.optional(),
+  /** Flows: each check of each request, how often it passed and failed. */
+  checks: z.array(z.object({ request: z.string(), check: z.string(), passes: count, fails: count })).default([]),
+  /** Flows: iterations per flow, as they ended (stopped by a capture, or by an exception in a module's code). */
+  iterations: z.array(z.object({ flow: z.string(), completed: count, stoppedByCapture: count, scriptErrors: count })).default([]),
 });
 
 export type SliceResult = z.infer<typeof sliceResultSchema>;

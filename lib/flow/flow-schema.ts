@@ -16,6 +16,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const identifier = z.string().regex(IDENTIFIER, 'expected a name of letters, digits and _ (not starting with a digit)');
 
 const positiveNumber = z.coerce.number().positive('expected a number above 0');
+/** A data column: CSV headers are free text; templates can only read those that are names. */
+const identifierLike = z.string().min(1, 'expected a column name');
 
 /** Constants for templates; a string may read the environment with `${env:NAME}`. */
 export const variablesSpec = z.record(identifier, z.union([z.string(), z.number()], { message: 'expected a string or a number' }));
@@ -28,12 +30,29 @@ export type DataPick = (typeof DATA_PICKS)[number];
  * `unique` (no two users of the run share a row), `sequential` (user number modulo the rows) or
  * `random` (stable per user). Sequential when left out, which never runs out of rows.
  */
+const dataValue = z.union([z.string(), z.number(), z.boolean(), z.null()], { message: 'expected a string, number, boolean or null' });
+
 export const dataSourceSpec = z
   .object({
     file: z.string().min(1, 'expected the path of a .csv or .json file'),
     pick: z.enum(DATA_PICKS, { message: `expected one of ${DATA_PICKS.join(', ')}` }).default('sequential'),
+    /**
+     * The file's rows, inline: how the CLI sends a scenario to the stack (it reads the file, the
+     * stack has no copy of it). Given both, `columns` and `rows` are used and `file` only names them.
+     */
+    columns: z.array(identifierLike).min(1).optional(),
+    rows: z.array(z.array(dataValue)).min(1, 'expected at least one row').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((source, ctx) => {
+    if ((source.columns === undefined) !== (source.rows === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give columns and rows together', path: [source.columns === undefined ? 'columns' : 'rows'] });
+    }
+    const width = source.columns?.length;
+    source.rows?.forEach((row, index) => {
+      if (row.length !== width) ctx.addIssue({ code: 'custom', message: `expected ${width} values, one per column`, path: ['rows', index] });
+    });
+  });
 
 export const dataSpec = z.record(identifier, dataSourceSpec);
 

@@ -2,6 +2,18 @@ import { formatDuration } from '../config/duration.js';
 import type { RunPlan } from './run-plan.js';
 import { allSliceTasks } from './slice-task.js';
 
+function behaviourLine(plan: RunPlan): string {
+  const { flows, module, requests } = plan.settings;
+  if (module) return `module     ${module.file}: flows ${module.flows.map((flow) => `${flow.name} ×${flow.weight}`).join(', ')}${module.onStart ? ', onStart' : ''}`;
+  if (flows) {
+    const stepNames = (steps: typeof flows.scenario.flows[number]['steps']) =>
+      steps.flatMap((step) => ('think' in step ? [] : [step.name ?? `${step.method} ${step.path}`])).join(' → ');
+    const onStart = flows.scenario.onStart ? `onStart (${stepNames(flows.scenario.onStart)}); ` : '';
+    return `flows      ${onStart}${flows.scenario.flows.map((flow) => `${flow.name} ×${flow.weight} (${stepNames(flow.steps)})`).join(', ')}`;
+  }
+  return `requests   ${requests.map((request) => `${request.name} ×${request.weight}`).join(', ')}`;
+}
+
 /** The plan as a person reads it before the load starts: what runs where, and for how long. */
 export function formatPlan(plan: RunPlan): string {
   const settings = plan.settings;
@@ -10,7 +22,7 @@ export function formatPlan(plan: RunPlan): string {
     `fanout plan ${plan.runId} (${plan.platform})`,
     `  target     ${settings.target}`,
     `  model      ${settings.model === 'closed' ? 'closed (users looping with think time)' : 'open (arrival rate, latency from intended send time)'}`,
-    `  requests   ${settings.requests.map((request) => `${request.name} ×${request.weight}`).join(', ')}`,
+    `  ${behaviourLine(plan)}`,
   ];
   if (settings.model === 'closed') {
     const think = settings.thinkTime;

@@ -43,6 +43,17 @@ function levelFields(plan: RunPlan, level: number): { users?: number; rate?: num
   return plan.settings.model === 'closed' ? { users: level } : { rate: level };
 }
 
+/** The requests a plan sends: the weighted mix, or each request step of the flows (paths as written). */
+function plannedRequests(settings: RunPlan['settings']): PlanSummary['requests'] {
+  if (settings.module) return settings.module.flows.map((flow) => ({ name: `flow ${flow.name}`, method: '*', path: '(scenario module)', weight: flow.weight }));
+  if (settings.flows) {
+    const { onStart = [], flows } = settings.flows.scenario;
+    const steps = [...onStart, ...flows.flatMap((flow) => flow.steps)];
+    return steps.flatMap((step) => ('think' in step ? [] : [{ name: step.name ?? `${step.method} ${step.path}`, method: step.method, path: step.path, weight: 1 }]));
+  }
+  return settings.requests.map((request) => ({ name: request.name, method: request.method, path: request.path, weight: request.weight }));
+}
+
 export function summarizePlan(plan: RunPlan): PlanSummary {
   const settings = plan.settings;
   return {
@@ -63,7 +74,7 @@ export function summarizePlan(plan: RunPlan): PlanSummary {
     thinkTimeMs: { min: settings.thinkTime.minMs, max: settings.thinkTime.maxMs },
     timeoutMs: settings.timeoutMs,
     timelineIntervalS: plan.timelineIntervalMs / 1000,
-    requests: settings.requests.map((request) => ({ name: request.name, method: request.method, path: request.path, weight: request.weight })),
+    requests: plannedRequests(settings),
   };
 }
 
@@ -182,9 +193,16 @@ export function buildReport(input: ReportInput): Report {
     })),
     steps,
     timeline: timeline(plan, totals),
+    ...(totals.checks.size > 0 ? { checks: checksBlock(totals) } : {}),
+    ...(totals.iterations.size > 0 ? { flows: flowsBlock(totals) } : {}),
     ...(plan.settings.warmUpMs > 0 ? { warmUp: warmUpBlock(plan, totals) } : {}),
     thresholds: plan.settings.thresholds.map((expression) => evaluate(expression, statsBlock(totals))),
-    warnings: [...plan.warnings, ...input.warnings, ...generatorWarnings(plan, steps)],
+    warnings: [
+      ...(plan.settings.tls?.insecure ? ["TLS certificates were not checked (--insecure / tls.insecure): the target's identity is unverified"] : []),
+      ...plan.warnings,
+      ...input.warnings,
+      ...generatorWarnings(plan, steps),
+    ],
   };
 
   if (plan.settings.slo !== undefined) {
@@ -201,6 +219,14 @@ export function buildReport(input: ReportInput): Report {
     report.knee = { lastGood, firstBad };
   }
   return report;
+}
+
+function checksBlock(totals: MergedStats): NonNullable<Report['checks']> {
+  return [...totals.checks.values()].map((check) => ({ ...check, passRate: round(check.passes / Math.max(1, check.passes + check.fails), 6) }));
+}
+
+function flowsBlock(totals: MergedStats): NonNullable<Report['flows']> {
+  return [...totals.iterations.values()].map((flow) => ({ ...flow, iterations: flow.completed + flow.stoppedByCapture + flow.scriptErrors }));
 }
 
 function warmUpBlock(plan: RunPlan, totals: MergedStats): NonNullable<Report['warmUp']> {

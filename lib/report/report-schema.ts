@@ -173,6 +173,30 @@ export const reportSchema = z
         firstBad: stepReportSchema.nullable().describe('the first step that broke it'),
       })
       .optional(),
+    checks: z
+      .array(
+        z.strictObject({
+          request: z.string(),
+          check: z.string().describe('as the report names it: status in [200], bodyContains "…", json $.items exists, duration <= 500ms'),
+          passes: count,
+          fails: count,
+          passRate: z.number().min(0).max(1),
+        }),
+      )
+      .optional()
+      .describe("flows: each request's checks (expect), evaluated on every response"),
+    flows: z
+      .array(
+        z.strictObject({
+          flow: z.string().describe('a flow, or onStart'),
+          iterations: count,
+          completed: count,
+          stoppedByCapture: count.describe('iterations ended by a capture that found nothing'),
+          scriptErrors: count.describe("iterations ended by an exception in a scenario module's code (errors of type script)"),
+        }),
+      )
+      .optional()
+      .describe('flows: iterations of each flow, as they ended'),
     warmUp: z
       .strictObject({
         perSliceS: z.number().min(0).describe('the warm-up asked for at the start of every slice'),

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
+import { userFactoryFor } from '../flow/user-factory.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
 import { encodeSliceResult, SLICE_RESULT_CONTENT_TYPE, type SliceResult, type TimelineInterval } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
@@ -82,6 +83,8 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
   const cancelInvocations = () => invocationTimers.forEach((timer) => clearTimeout(timer));
 
   try {
+    // Flows compiled, a scenario module loaded: before the start, not in the slice's time.
+    const userFactory = await userFactoryFor(plan);
     if (await deps.results.isStopRequested(task.runId)) stop.abort();
     await sleep(Math.max(0, plannedStart - Date.now()), undefined, { signal: stop.signal }).catch(() => {});
     if (stop.signal.aborted) {
@@ -92,6 +95,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const storeFailures: string[] = [];
     const results = await runSlice(plan, task, {
       signal: stop.signal,
+      userFactory,
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
       onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, totals)),
       onStepResult: (result) => {

@@ -16,7 +16,7 @@ function sliceOf(worker: number, samplesUs: number[]): SliceResult {
     latency: encoded, service: encoded,
     byName: { home: { requests: samplesUs.length, errors: 0, generatorErrors: 0, statusCodes: { '200': samplesUs.length }, latency: encoded } },
     timeline: [{ i: 0, requests: samplesUs.length, errors: 0, users: 1, latency: encoded }],
-    saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.1, cpuPercent: 10, saturated: false },
+    saturation: { eventLoopLagP99Ms: 0, eventLoopLagMaxMs: 0, eventLoopUtilization: 0.1, cpuPercent: 10, saturated: false }, checks: [], iterations: [],
   };
 }
 

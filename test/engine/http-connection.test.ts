@@ -5,7 +5,8 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFor, HttpConnection, type ResponseHandler } from '../../lib/engine/http-connection.js';
-import { PreparedRequest, RequestNameStats } from '../../lib/engine/request-mix.js';
+import { PreparedRequest } from '../../lib/engine/request-mix.js';
+import { RequestNameStats } from '../../lib/engine/request-names.js';
 import type { NamedRequest } from '../../lib/config/run-settings.js';
 
 type Outcome = { status: number } | { error: Error & { code?: string } };

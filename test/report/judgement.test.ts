@@ -21,7 +21,7 @@ function stepResult(step: number, lane: number, requests: number, latencyMs: num
     latency: encoded, service: encoded,
     byName: { home: { requests: requests + errors, errors, generatorErrors: errors, statusCodes: { '200': requests }, latency: encoded } },
     timeline: [],
-    saturation: { eventLoopLagP99Ms: extra.saturated ? 80 : 1, eventLoopLagMaxMs: 90, eventLoopUtilization: extra.saturated ? 0.97 : 0.2, cpuPercent: 50, saturated: extra.saturated === true },
+    saturation: { eventLoopLagP99Ms: extra.saturated ? 80 : 1, eventLoopLagMaxMs: 90, eventLoopUtilization: extra.saturated ? 0.97 : 0.2, cpuPercent: 50, saturated: extra.saturated === true }, checks: [], iterations: [],
   };
 }
 

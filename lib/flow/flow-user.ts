@@ -1,0 +1,293 @@
+import { performance } from 'node:perf_hooks';
+import type { HttpMethod } from '../config/http-method.js';
+import type { HttpConnection, ResponseHandler } from '../engine/http-connection.js';
+import { encodeRequest } from '../engine/request-wire.js';
+import type { ErrorOf } from '../engine/slice-recorder.js';
+import type { SessionUser, UserSession } from '../engine/user-session.js';
+import type { CompiledCapture } from './capture.js';
+import { runCaptures } from './capture.js';
+import { failedChecks, type CompiledCheck } from './checks.js';
+import { UserCookieJar } from './cookie-jar.js';
+import { InspectedResponse, type ReceivedResponse } from './inspected-response.js';
+
+/**
+ * One user that follows a behaviour: flows from a scenario file, or a scenario module's code. It
+ * runs onStart once, then one flow per iteration (picked by weight), each request on its own
+ * keep-alive connection, carrying its values (captures, data rows), its cookies, and following
+ * redirects. Every request goes through the same recorder as the weighted mix: µs histograms per
+ * name, errors by type; a failed check or capture counts as the request's error.
+ */
+
+/** A request of a flow, ready to send (templates rendered, or built by a scenario module). */
+export interface FlowRequest {
+  name: string;
+  method: HttpMethod;
+  /** Path and query, relative to the target's base path. */
+  path: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+  body: string | undefined;
+  checks: readonly CompiledCheck[];
+  /** Captures into `values` (flows only); the first that finds nothing stops the iteration. */
+  captures?: readonly CompiledCapture[];
+  redirects: number;
+}
+
+/** How a request ended, as the behaviour sees it. */
+export interface FlowExchange {
+  /** The final response (after redirects), or undefined when none came (a timeout, a refused connection). */
+  response: InspectedResponse | undefined;
+  /** Whether the request counted as an error (its checks, its status, its captures, or no response). */
+  failed: boolean;
+  /** A capture found nothing: the iteration stops. */
+  captureFailed: boolean;
+}
+
+/** What a behaviour does with a user: flows (compiled-flow-program.ts) or a module's functions. */
+export interface FlowProgram {
+  /** Runs once per user before its first iteration; false when it stopped early (a capture). */
+  onStart?(user: FlowUser): Promise<boolean>;
+  /** The flow of the next iteration, by weight. */
+  pick(): { name: string; run(user: FlowUser): Promise<boolean> };
+}
+
+/** Thrown into a behaviour whose user is leaving (the slice ends, a step retires it). */
+export class UserStopped extends Error {
+  constructor() {
+    super('the user has stopped');
+    this.name = 'UserStopped';
+  }
+}
+
+/** The `cookie` header a flow step gave itself, if any. */
+function explicitCookie(headers: FlowRequest['headers']): string | undefined {
+  for (const [name, value] of headers) if (name.toLowerCase() === 'cookie') return value;
+  return undefined;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export class FlowUser implements SessionUser, ResponseHandler {
+  /** Captured values and data rows, by slot (compile-flows.ts); a module's user keeps `vars` instead. */
+  readonly values: unknown[];
+  readonly cookies = new UserCookieJar();
+  private readonly connections = new Map<string, HttpConnection>();
+  private readonly basePath: string;
+  private retiring = false;
+  private ended = false;
+  private pending: { resolve: (outcome: { status: number; now: number } | { error: Error; now: number }) => void } | undefined;
+  private pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+
+  constructor(
+    readonly session: UserSession,
+    private readonly program: FlowProgram,
+    readonly userNumber: number,
+    values: unknown[],
+  ) {
+    this.values = values;
+    this.basePath = session.target.pathname.replace(/\/+$/, '');
+  }
+
+  get active(): boolean {
+    return !this.session.stopping && !this.retiring && !this.ended;
+  }
+
+  start(): void {
+    if (this.session.stopping) return;
+    this.session.userStarted();
+    void this.loop();
+  }
+
+  retire(): void {
+    this.retiring = true;
+    this.wake();
+    if (!this.pending) this.end();
+  }
+
+  stop(): void {
+    this.wake();
+  }
+
+  private async loop(): Promise<void> {
+    const recorder = () => this.session.recorder;
+    try {
+      if (this.program.onStart && !(await this.runIteration('onStart', (user) => this.program.onStart!(user)))) {
+        // A user whose onStart failed (its login, say) cannot run its flows: it tries again next turn.
+        while (this.active && !(await this.runIteration('onStart', (user) => this.program.onStart!(user)))) await this.think();
+      }
+      while (this.active) {
+        const flow = this.program.pick();
+        await this.runIteration(flow.name, (user) => flow.run(user));
+        if (this.active) await this.think();
+      }
+    } catch (error) {
+      if (!(error instanceof UserStopped)) recorder().recordIteration('(user)', 'script', performance.now(), error);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** One iteration, recorded as it ended; true when it completed. */
+  private async runIteration(name: string, run: (user: FlowUser) => Promise<boolean>): Promise<boolean> {
+    let completed: boolean;
+    try {
+      completed = await run(this);
+    } catch (error) {
+      if (error instanceof UserStopped || !this.active) throw new UserStopped();
+      this.session.recorder.recordIteration(name, 'script', performance.now(), error);
+      return false;
+    }
+    if (!this.active) throw new UserStopped();
+    this.session.recorder.recordIteration(name, completed ? 'completed' : 'capture', performance.now());
+    return completed;
+  }
+
+  /** The scenario's think time between iterations. */
+  private think(): Promise<void> {
+    return this.sleep(this.session.thinkTimeMs());
+  }
+
+  /** Pauses the user; a stop or retirement ends the pause at once (then UserStopped). */
+  async sleep(milliseconds: number): Promise<void> {
+    if (!this.active) throw new UserStopped();
+    if (milliseconds > 0) {
+      await new Promise<void>((resolve) => {
+        this.pause = { timer: setTimeout(resolve, milliseconds), resolve };
+      });
+      this.pause = undefined;
+    } else {
+      // A turn of the event loop, as the weighted mix waits between requests.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!this.active) throw new UserStopped();
+  }
+
+  private wake(): void {
+    if (!this.pause) return;
+    clearTimeout(this.pause.timer);
+    this.pause.resolve();
+  }
+
+  /**
+   * Sends a request as this user, following redirects (each hop recorded under the request's name),
+   * with its cookies; checks and captures run on the final response, which is then recorded.
+   */
+  async exchange(request: FlowRequest): Promise<FlowExchange> {
+    if (!this.active) throw new UserStopped();
+    let url = new URL(`${this.basePath}${request.path}`, this.session.target);
+    let method = request.method;
+    let body = request.body;
+    for (let hop = 0; ; hop++) {
+      const sent = await this.send(url, request.headers, method, body);
+      // Recorded before the request counts as ended: a slice that drains settles only after it.
+      try {
+        const recorder = this.session.recorder;
+        const stats = this.session.names.stats(request.name);
+        if ('error' in sent) {
+          recorder.recordFailure({ stats }, sent.error, sent.now);
+          // Captures had nothing to read: later steps would use stale values, so the iteration stops.
+          return { response: undefined, failed: true, captureFailed: (request.captures?.length ?? 0) > 0 };
+        }
+        const { received, now } = sent;
+        const durationUs = received.durationMs * 1000;
+        this.cookies.store(received.headers['set-cookie'], url.href);
+        const location = received.headers.location;
+        if (REDIRECTS.has(received.status) && typeof location === 'string' && hop < request.redirects) {
+          recorder.recordJudgedResponse(stats, received.status, durationUs, durationUs, now, undefined);
+          url = new URL(location, url);
+          // 303, and 301/302 after a POST (as browsers and k6 do), go on as a GET without the body.
+          if (received.status === 303 || ((received.status === 301 || received.status === 302) && method === 'POST')) {
+            method = 'GET';
+            body = undefined;
+          }
+          continue;
+        }
+        const response = new InspectedResponse(received);
+        const failure = this.judge(request, response);
+        recorder.recordJudgedResponse(stats, received.status, durationUs, durationUs, now, failure);
+        return { response, failed: failure !== undefined, captureFailed: failure?.type === 'capture' };
+      } finally {
+        this.session.inFlight--;
+        if (this.session.stopping) this.session.userDrained();
+      }
+    }
+  }
+
+  /** The error a final response counts as: its checks, else its status (any 2xx without a status check), else its captures. */
+  private judge(request: FlowRequest, response: InspectedResponse): ErrorOf | undefined {
+    const recorder = this.session.recorder;
+    const failed = failedChecks(request.checks, response);
+    for (const check of request.checks) recorder.recordCheck(request.name, check.name, !failed.includes(check.name));
+    let failure: ErrorOf | undefined;
+    if (failed.length > 0) failure = { type: 'check', message: `${request.name}: ${failed.join(', ')}` };
+    else if (!request.checks.some((check) => check.kind === 'status') && (response.status < 200 || response.status >= 300)) {
+      failure = { type: 'http_status', message: `unexpected status ${response.status}` };
+    }
+    if (request.captures && request.captures.length > 0) {
+      const captureFailure = runCaptures(request.captures, response, this.values);
+      if (captureFailure) return failure ?? { type: 'capture', message: `${request.name}: ${captureFailure.capture}: ${captureFailure.reason}` };
+    }
+    return failure;
+  }
+
+  /** Sends one request (one hop) on the connection to its origin; resolves as it ends, counted in flight until the caller records it. */
+  private send(
+    url: URL,
+    ownHeaders: FlowRequest['headers'],
+    method: HttpMethod,
+    body: string | undefined,
+  ): Promise<{ received: ReceivedResponse; now: number } | { error: Error; now: number }> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of ownHeaders) headers[name] = value;
+    const jarCookie = this.cookies.cookieHeader(url.href);
+    if (jarCookie !== undefined) {
+      const own = explicitCookie(ownHeaders);
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'cookie') delete headers[name];
+      headers.cookie = own === undefined ? jarCookie : `${own}; ${jarCookie}`;
+    }
+    // A rendered value that cannot go on the wire (a space in a path, say) throws here: the
+    // scenario's error (type script), not a request.
+    const wire = encodeRequest({ method, path: `${url.pathname}${url.search}`, headers, body: body === undefined ? undefined : Buffer.from(body) }, url.host);
+    const connection = this.connectionTo(url);
+    return new Promise((resolve) => {
+      const sentAt = performance.now();
+      this.pending = {
+        resolve: (outcome) => {
+          this.pending = undefined;
+          if ('error' in outcome) resolve(outcome);
+          else {
+            const received = { status: outcome.status, headers: connection.responseHeaders(), body: connection.responseBody(), durationMs: outcome.now - sentAt };
+            resolve({ received, now: outcome.now });
+          }
+        },
+      };
+      this.session.inFlight++;
+      connection.send({ wire, isHead: method === 'HEAD' }, sentAt, true);
+    });
+  }
+
+  private connectionTo(url: URL): HttpConnection {
+    let connection = this.connections.get(url.origin);
+    if (!connection) {
+      connection = this.session.connectionFor(this, url);
+      this.connections.set(url.origin, connection);
+    }
+    return connection;
+  }
+
+  onResponse(status: number, now: number): void {
+    this.pending?.resolve({ status, now });
+  }
+
+  onFailure(error: Error, now: number): void {
+    this.pending?.resolve({ error, now });
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.wake();
+    for (const connection of this.connections.values()) this.session.closeConnection(connection);
+    this.connections.clear();
+    this.session.userEnded(this);
+  }
+}

@@ -1,0 +1,124 @@
+import { parseDurationMs } from '../config/duration.js';
+import { HTTP_METHODS, type HttpMethod } from '../config/http-method.js';
+import { compileChecks } from '../flow/checks.js';
+import type { DataSets } from '../flow/data-files.js';
+import type { FlowProgram, FlowUser } from '../flow/flow-user.js';
+import { userData } from '../flow/user-values.js';
+import type { FlowRequest as ModuleRequest, FlowResponse as ModuleResponse, VirtualUser as ModuleUser } from '../index.js';
+import type { ScenarioModuleDefinition } from './scenario-module-schema.js';
+
+/**
+ * A scenario module's functions as a user runs them. Each `user.request` goes through the same
+ * engine and recorder as a flow step (µs histograms per name, errors by type, checks, cookies,
+ * redirects, timeouts as deadlines); an exception the module's code throws is an error of type
+ * `script`, and the user goes on with its next iteration.
+ */
+export function moduleProgram(definition: ScenarioModuleDefinition, dataSets: DataSets, runId: string): FlowProgram {
+  const users = new WeakMap<FlowUser, ModuleUser>();
+  const userOf = (user: FlowUser): ModuleUser => {
+    let api = users.get(user);
+    if (!api) users.set(user, (api = moduleUser(user, userData(dataSets, user.userNumber, runId))));
+    return api;
+  };
+  const flows = definition.flows.map((flow) => ({
+    name: flow.name,
+    run: async (user: FlowUser) => {
+      await flow.run(userOf(user));
+      return true;
+    },
+  }));
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const flow of definition.flows) cumulative.push((total += flow.weight));
+  const onStart = definition.onStart;
+  return {
+    ...(onStart
+      ? {
+          onStart: async (user: FlowUser) => {
+            await onStart(userOf(user));
+            return true;
+          },
+        }
+      : {}),
+    pick() {
+      if (flows.length === 1) return flows[0]!;
+      const point = Math.random() * total;
+      for (let index = 0; index < flows.length - 1; index++) if (point < cumulative[index]!) return flows[index]!;
+      return flows[flows.length - 1]!;
+    },
+  };
+}
+
+/** What a module's code gets as `user`. Mistakes in a request throw (a `script` error), as JavaScript would. */
+function moduleUser(user: FlowUser, data: ModuleUser['data']): ModuleUser {
+  return {
+    vars: {},
+    data,
+    userNumber: user.userNumber,
+    async request(request: ModuleRequest): Promise<ModuleResponse> {
+      const exchange = await user.exchange(flowRequestOf(request));
+      const response = exchange.response;
+      if (!response) return { status: 0, headers: {}, body: '', durationMs: 0, json: () => JSON.parse('') as never };
+      return {
+        status: response.status,
+        headers: { ...response.response.headers },
+        get body() {
+          return response.text();
+        },
+        durationMs: response.durationMs,
+        json<T>(): T {
+          const parsed = response.json();
+          if (!parsed.ok) throw new SyntaxError(`${request.name ?? request.path}: the response body is not JSON`);
+          return parsed.value as T;
+        },
+      };
+    },
+    async think(duration) {
+      if (typeof duration === 'object') {
+        const min = milliseconds(duration.min, 'think.min');
+        const max = milliseconds(duration.max, 'think.max');
+        await user.sleep(min + Math.random() * Math.max(0, max - min));
+      } else {
+        await user.sleep(milliseconds(duration, 'think'));
+      }
+    },
+  };
+}
+
+function milliseconds(duration: string | number, field: string): number {
+  const parsed = parseDurationMs(duration);
+  if (parsed === undefined) throw new TypeError(`${field}: expected a duration such as 100ms, 1s, got ${JSON.stringify(duration)}`);
+  return parsed;
+}
+
+function flowRequestOf(request: ModuleRequest): Parameters<FlowUser['exchange']>[0] {
+  if (typeof request?.path !== 'string' || !request.path.startsWith('/')) {
+    throw new TypeError(`user.request: path must start with /, got ${JSON.stringify(request?.path)}`);
+  }
+  const method = (request.method ?? 'GET').toUpperCase();
+  if (!(HTTP_METHODS as readonly string[]).includes(method)) throw new TypeError(`user.request: unknown method ${JSON.stringify(request.method)}`);
+  if (request.body !== undefined && request.json !== undefined) throw new TypeError('user.request: give body or json, not both');
+  const headers = Object.entries(request.headers ?? {}).map(([name, value]) => [name, String(value)] as const);
+  let body = request.body;
+  if (request.json !== undefined) {
+    body = JSON.stringify(request.json);
+    if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json']);
+  }
+  const expect = request.expect;
+  return {
+    name: request.name ?? `${method} ${request.path}`,
+    method: method as HttpMethod,
+    path: request.path,
+    headers,
+    body,
+    checks: compileChecks(
+      expect && {
+        ...(expect.status ? { status: expect.status } : {}),
+        ...(expect.bodyContains !== undefined ? { bodyContains: expect.bodyContains } : {}),
+        ...(expect.json ? { json: expect.json } : {}),
+        ...(expect.maxDuration !== undefined ? { maxDuration: milliseconds(expect.maxDuration, 'expect.maxDuration') } : {}),
+      },
+    ),
+    redirects: request.redirects ?? 10,
+  };
+}
