@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpConnection, ResponseHandler } from './http-connection.js';
 import type { LaneSegment } from './lane-schedule.js';
-import { epochToPerf, LoadSession } from './load-session.js';
+import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 import { LATE_SEND_MS } from './slice-result.js';
+import type { ArrivalUser, UserFactory, UserSession } from './user-session.js';
 
 /**
  * The open model (wrk2, k6 arrival rate): requests are due at fixed intervals whatever the target
@@ -13,8 +14,34 @@ import { LATE_SEND_MS } from './slice-result.js';
  * and the pool of connections carries on.
  */
 
+/**
+ * What an arrival takes from the pool: a connection that sends one request of the weighted mix, or
+ * a user that runs one iteration of its flows (the first request measured from the arrival's
+ * intended time). The pool never holds more than the step's most in flight.
+ */
+interface ArrivalSlot {
+  start(intended: number, now: number): void;
+  close(): void;
+}
+
+/** A user of flows in the open model: it keeps its login and cookies between the arrivals it serves. */
+class FlowArrival implements ArrivalSlot {
+  constructor(
+    private readonly session: OpenModelSession,
+    private readonly user: ArrivalUser,
+  ) {}
+
+  start(intended: number): void {
+    void this.user.iterate(intended).finally(() => this.session.release(this));
+  }
+
+  close(): void {
+    this.user.stop();
+  }
+}
+
 /** One connection of the open model's pool, and the handler of its responses. */
-class Connection implements ResponseHandler {
+class Connection implements ResponseHandler, ArrivalSlot {
   private request!: PreparedRequest;
   private intended = 0;
   private sentAt = 0;
@@ -25,20 +52,24 @@ class Connection implements ResponseHandler {
     this.connection = session.connectionFor(this);
   }
 
-  send(request: PreparedRequest, intended: number, now: number): void {
-    this.request = request;
+  start(intended: number, now: number): void {
+    const session = this.session;
+    session.recorder.noteActive(++session.inFlight);
+    this.request = session.mix.pick();
     this.intended = intended;
     this.sentAt = now;
-    this.connection.send(request, now);
+    this.connection.send(this.request, now);
   }
 
   onResponse(status: number, now: number): void {
     this.session.recorder.recordResponse(this.request, status, (now - this.intended) * 1000, (now - this.sentAt) * 1000, now);
+    this.session.inFlight--;
     this.session.release(this);
   }
 
   onFailure(error: Error, now: number): void {
     this.session.recorder.recordFailure(this.request, error, now);
+    this.session.inFlight--;
     // Released in the next turn: a refused connection fails at once, and the backlog would spin on it.
     setImmediate(this.releaseSelf);
   }
@@ -48,9 +79,18 @@ class Connection implements ResponseHandler {
   }
 }
 
-export class OpenModelSession extends LoadSession {
-  private free: Connection[] = [];
+export interface OpenModelSpec extends SliceLoadSpec {
+  /** Users that follow flows or a scenario module: an arrival is one iteration; the weighted mix when absent. */
+  userFactory?: UserFactory | undefined;
+  /** The run-wide number of this lane's first user (for data rows). */
+  firstUserNumber: number;
+}
+
+export class OpenModelSession extends LoadSession implements UserSession {
+  private free: ArrivalSlot[] = [];
+  /** Slots (connections or users) in the pool. */
   private connections = 0;
+  private readonly makeSlot: () => ArrivalSlot;
   private maxInFlight = 1;
   /** The current step's schedule ends here (performance.now() ms). */
   private scheduleEnd = 0;
@@ -67,11 +107,18 @@ export class OpenModelSession extends LoadSession {
     this.immediateTickScheduled = false;
     this.tick();
   };
-  /** Connections freed while sends wait in the backlog: they take them together at the end of this turn. */
-  private ready: Connection[] = [];
-  private spare: Connection[] = [];
+  /** Slots freed while sends wait in the backlog: they take them together at the end of this turn. */
+  private ready: ArrivalSlot[] = [];
+  private spare: ArrivalSlot[] = [];
   private batchScheduled = false;
   private readonly sendBatch = () => this.flushReady();
+
+  constructor(spec: OpenModelSpec) {
+    super(spec);
+    const factory = spec.userFactory;
+    let users = 0;
+    this.makeSlot = factory ? () => new FlowArrival(this, factory(this, spec.firstUserNumber + users++)) : () => new Connection(this);
+  }
 
   /**
    * A new schedule for the step: due every 1/rate from the step's start (or from now, for a slice
@@ -129,26 +176,32 @@ export class OpenModelSession extends LoadSession {
     if (intended < this.scheduleEnd) this.timer = setTimeout(this.onTick, Math.max(0, intended - now));
   }
 
-  private acquire(): Connection | undefined {
-    const connection = this.free.pop();
-    if (connection) return connection;
+  private acquire(): ArrivalSlot | undefined {
+    const slot = this.free.pop();
+    if (slot) return slot;
     if (this.connections >= this.maxInFlight) return undefined;
     this.connections++;
-    return new Connection(this);
+    return this.makeSlot();
   }
 
-  connectionFor(connection: Connection): HttpConnection {
-    return this.newConnection(connection);
+  connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection {
+    return this.newConnection(handler, origin);
+  }
+
+  // A user of flows in the open model serves arrivals; its count is the pool's, not the timeline's.
+  userStarted(): void {}
+  userEnded(): void {}
+  userDrained(): void {
+    this.settleIfDrained();
   }
 
   closeConnection(connection: HttpConnection): void {
     this.dropConnection(connection);
   }
 
-  private dispatch(connection: Connection, intended: number, now: number): void {
+  private dispatch(slot: ArrivalSlot, intended: number, now: number): void {
     if (now - intended > LATE_SEND_MS) this.recorder.late++;
-    this.recorder.noteActive(++this.inFlight);
-    connection.send(this.mix.pick(), intended, now);
+    slot.start(intended, now);
   }
 
   /** A send still waiting when the request timeout has passed since it was due would have timed out: drop it. */
@@ -164,8 +217,7 @@ export class OpenModelSession extends LoadSession {
     }
   }
 
-  release(connection: Connection): void {
-    this.inFlight--;
+  release(connection: ArrivalSlot): void {
     if (!this.stopping && this.backlogHead < this.backlog.length) {
       // Behind schedule: send the waiting requests after this turn's responses are read, in one batch
       // (as the closed model does). Writing from inside each read costs the kernel more per request,

@@ -102,7 +102,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
   session =
     plan.settings.model === 'closed'
       ? new ClosedModelSession({ ...spec, userFactory: options.userFactory, firstUserNumber: schedule.firstUserNumber })
-      : new OpenModelSession(spec);
+      : new OpenModelSession({ ...spec, userFactory: options.userFactory, firstUserNumber: schedule.firstUserNumber });
   await session.run();
   return results;
 }

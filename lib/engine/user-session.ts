@@ -38,5 +38,13 @@ export interface UserSession {
   thinkTimeMs(): number;
 }
 
+/**
+ * A user of the open model: arrivals, not the user, set the pace. Each arrival runs one iteration
+ * (onStart first, once), its first request measured from the arrival's intended time.
+ */
+export interface ArrivalUser extends SessionUser {
+  iterate(intendedAt: number): Promise<void>;
+}
+
 /** Makes the users of a slice: `userNumber` counts users across the whole run (for data rows). */
-export type UserFactory = (session: UserSession, userNumber: number) => SessionUser;
+export type UserFactory = (session: UserSession, userNumber: number) => ArrivalUser;

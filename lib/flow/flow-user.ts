@@ -3,7 +3,7 @@ import type { HttpMethod } from '../config/http-method.js';
 import type { HttpConnection, ResponseHandler } from '../engine/http-connection.js';
 import { encodeRequest } from '../engine/request-wire.js';
 import type { ErrorOf } from '../engine/slice-recorder.js';
-import type { SessionUser, UserSession } from '../engine/user-session.js';
+import type { ArrivalUser, UserSession } from '../engine/user-session.js';
 import type { CompiledCapture } from './capture.js';
 import { runCaptures } from './capture.js';
 import { failedChecks, type CompiledCheck } from './checks.js';
@@ -66,7 +66,7 @@ function explicitCookie(headers: FlowRequest['headers']): string | undefined {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-export class FlowUser implements SessionUser, ResponseHandler {
+export class FlowUser implements ArrivalUser, ResponseHandler {
   /** Captured values and data rows, by slot (compile-flows.ts); a module's user keeps `vars` instead. */
   readonly values: unknown[];
   readonly cookies = new UserCookieJar();
@@ -76,6 +76,10 @@ export class FlowUser implements SessionUser, ResponseHandler {
   private ended = false;
   private pending: { resolve: (outcome: { status: number; now: number } | { error: Error; now: number }) => void } | undefined;
   private pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** Open model: onStart has run (it runs at the user's first arrival). */
+  private startedUp = false;
+  /** Open model: the arrival's intended time, for the latency of the iteration's first request. */
+  private intendedAt: number | undefined;
 
   constructor(
     readonly session: UserSession,
@@ -123,6 +127,27 @@ export class FlowUser implements SessionUser, ResponseHandler {
       if (!(error instanceof UserStopped)) recorder().recordIteration('(user)', 'script', performance.now(), error);
     } finally {
       this.end();
+    }
+  }
+
+  /**
+   * Open model: one arrival, one iteration (onStart first, at the user's first arrival). Its first
+   * request is measured from the arrival's intended time, so a late arrival shows in the latency.
+   */
+  async iterate(intendedAt: number): Promise<void> {
+    if (!this.active) return;
+    this.intendedAt = intendedAt;
+    try {
+      if (this.program.onStart && !this.startedUp) {
+        this.startedUp = await this.runIteration('onStart', (user) => this.program.onStart!(user));
+        if (!this.startedUp) return;
+      }
+      const flow = this.program.pick();
+      await this.runIteration(flow.name, (user) => flow.run(user));
+    } catch (error) {
+      if (!(error instanceof UserStopped)) this.session.recorder.recordIteration('(user)', 'script', performance.now(), error);
+    } finally {
+      this.intendedAt = undefined;
     }
   }
 
@@ -177,7 +202,12 @@ export class FlowUser implements SessionUser, ResponseHandler {
     let method = request.method;
     let body = request.body;
     for (let hop = 0; ; hop++) {
+      // No new request once the slice ends or the user leaves, not even a redirect's next hop.
+      if (hop > 0 && !this.active) throw new UserStopped();
       const sent = await this.send(url, request.headers, method, body);
+      // The arrival's first request (open model): its latency counts from when it was due (coordinated omission).
+      const intendedAt = this.intendedAt;
+      this.intendedAt = undefined;
       // Recorded before the request counts as ended: a slice that drains settles only after it.
       try {
         const recorder = this.session.recorder;
@@ -189,10 +219,11 @@ export class FlowUser implements SessionUser, ResponseHandler {
         }
         const { received, now } = sent;
         const durationUs = received.durationMs * 1000;
+        const latencyUs = intendedAt === undefined ? durationUs : (now - intendedAt) * 1000;
         this.cookies.store(received.headers['set-cookie'], url.href);
         const location = received.headers.location;
         if (REDIRECTS.has(received.status) && typeof location === 'string' && hop < request.redirects) {
-          recorder.recordJudgedResponse(stats, received.status, durationUs, durationUs, now, undefined);
+          recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, undefined);
           url = new URL(location, url);
           // 303, and 301/302 after a POST (as browsers and k6 do), go on as a GET without the body.
           if (received.status === 303 || ((received.status === 301 || received.status === 302) && method === 'POST')) {
@@ -203,7 +234,7 @@ export class FlowUser implements SessionUser, ResponseHandler {
         }
         const response = new InspectedResponse(received);
         const failure = this.judge(request, response);
-        recorder.recordJudgedResponse(stats, received.status, durationUs, durationUs, now, failure);
+        recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, failure);
         return { response, failed: failure !== undefined, captureFailed: failure?.type === 'capture' };
       } finally {
         this.session.inFlight--;

@@ -102,3 +102,38 @@ test('a type error in a scenario module is exit 2 with the file and line', async
   assert.equal(cli.code, 2, cli.stderr);
   assert.match(cli.stderr, /shop\.ts:\d+:\d+: TS\d+/);
 });
+
+test("an exception in a module's code is an error of type script with its message; the user goes on with its next iteration", async () => {
+  const shop = await startShopTarget(30);
+  try {
+    const folder = await mkdtemp(join(tmpdir(), 'fanout-script-'));
+    await writeFile(
+      join(folder, 'flaky.ts'),
+      [
+        "import { defineScenario } from 'fanout';",
+        'let iteration = 0;',
+        'export default defineScenario({',
+        "  name: 'flaky',",
+        "  flows: [{ name: 'odd', async run(user) {",
+        "    await user.request({ name: 'list', path: '/items?page=1', headers: { authorization: 'Bearer none' }, expect: { status: [401] } });",
+        "    if (iteration++ % 2 === 0) throw new Error('no item to open');",
+        '  } }],',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const cli = await runCli(['run', 'flaky.ts', '--users', '1', '--workers', '1', '--duration', '1s', '--target', shop.url, '--json', '--out', join(folder, 'runs')], {
+      cwd: folder,
+      timeoutMs: 90_000,
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    const report = JSON.parse(cli.stdout) as Report;
+    const flow = report.flows!.find((entry) => entry.flow === 'odd')!;
+    assert.ok(flow.scriptErrors > 0 && flow.completed > 0, JSON.stringify(flow));
+    assert.equal(report.totals.errorsByType.script, flow.scriptErrors);
+    assert.equal(report.requests.find((request) => request.name === 'list')!.requests, shop.received().list);
+    assert.ok(report.totals.errorSamples.some((sample) => sample.type === 'script' && sample.message === 'odd: no item to open'));
+  } finally {
+    await shop.close();
+  }
+});
