@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../lib/config/input-error.js';
-import { settingsFromCli, type RunFlags } from '../lib/config/run-settings.js';
+import { settingsFromCli } from '../lib/config/cli-settings.js';
+import type { RunFlags } from '../lib/config/run-settings.js';
 import { formatCostEstimate } from '../lib/cost/estimate-cost.js';
 import { formatPlan } from '../lib/plan/format-plan.js';
 import { remoteProgressLine } from '../lib/progress/remote-progress.js';

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, problemsFromZod, type InputProblem } from './input-error.js';
 import type { TlsSettings } from '../engine/http-connection.js';
-import { inlineScenarioFiles, resolveFlowSettings, resolveModuleSettings, type FlowSettings, type ModuleSettings } from '../flow/flow-settings.js';
-import { isScenarioModulePath, scenarioOfModuleFile } from '../scenario-module/read-scenario-module.js';
+import { resolveFlowSettings, resolveModuleSettings, type FlowSettings, type ModuleSettings } from '../flow/flow-settings.js';
 import { resolveTarget } from './target-url.js';
 import { scenarioSchema, type DemoSpec, type RequestSpec, type Scenario, type ScenarioInput } from './scenario-schema.js';
 
@@ -273,19 +272,6 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     slo: scenario.slo,
     thresholds: scenario.thresholds,
   };
-}
-
-/**
- * The CLI's way in: the optional scenario file, then the flags over it. A plain `--target URL` with
- * no scenario means GET that URL.
- */
-export async function settingsFromCli(scenarioPath: string | undefined, flags: RunFlags): Promise<RunSettings> {
-  if (scenarioPath === undefined) return settingsFromScenario(undefined, flags);
-  const file = isScenarioModulePath(scenarioPath) ? await scenarioOfModuleFile(scenarioPath) : await readScenarioFile(scenarioPath);
-  // Data files, the environment's values the flows read, tls files: into the scenario, which then
-  // holds all a worker needs (on AWS it is all the stack gets).
-  const inlined = await inlineScenarioFiles(file, dirname(resolve(scenarioPath)), process.env, { source: scenarioPath });
-  return settingsFromScenario(inlined, flags);
 }
 
 /**

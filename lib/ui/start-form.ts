@@ -1,4 +1,6 @@
+import { dirname, resolve } from 'node:path';
 import type { InputError, InputProblem } from '../config/input-error.js';
+import { inlineScenarioFiles } from '../flow/flow-settings.js';
 import { settingsFromScenario, type RunFlags, type RunSettings } from '../config/run-settings.js';
 import type { ScenarioFolder } from './scenario-folder.js';
 import { scenarioOfForm, scenarioSourceOf } from './scenario-source.js';
@@ -29,7 +31,13 @@ export function flagsOfForm(form: StartRunForm): RunFlags {
  * scenario is a listed file of `scenarios` or the form's pasted text.
  */
 export async function settingsFromForm(form: StartRunForm, scenarios: ScenarioFolder): Promise<RunSettings> {
-  return settingsFromScenario(await scenarioOfForm(form, scenarios), flagsOfForm(form));
+  const scenario = await scenarioOfForm(form, scenarios);
+  if (!scenario) return settingsFromScenario(undefined, flagsOfForm(form));
+  // Data and tls files beside a listed scenario (pasted text: in the folder's root), never outside the folder.
+  const folder = form.scenarioFile === undefined ? scenarios.root : dirname(resolve(scenarios.root, form.scenarioFile));
+  const source = scenarioSourceOf(form)?.label;
+  const inlined = await inlineScenarioFiles(scenario, folder, process.env, { source, within: scenarios.root });
+  return settingsFromScenario(inlined, flagsOfForm(form));
 }
 
 const FIELD_OF_FLAG: Record<string, FormField> = {

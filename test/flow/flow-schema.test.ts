@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseScenario, readScenarioFile, resolveRunSettings } from '../../lib/config/run-settings.js';
+import { settingsFromCli } from '../../lib/config/cli-settings.js';
+import { parseScenario, readScenarioFile } from '../../lib/config/run-settings.js';
 import { flowDocumentOf } from '../../lib/flow/flow-document.js';
 import { isThinkStep, type RequestStep } from '../../lib/flow/flow-schema.js';
 import { problemsOf } from './input-problems.js';
@@ -21,8 +22,10 @@ test('scenarios/shop/shop.yml is accepted as written: data, onStart, weighted fl
   assert.equal(cart.method, 'POST');
   assert.equal(cart.redirects, 10, 'redirects are followed by default, at most 10');
   assert.deepEqual(cart.capture, { cartId: { header: 'x-cart-id' } });
-  // The settings the engine takes today still resolve (the engine reads flows from the scenario).
-  assert.equal(resolveRunSettings(scenario).levels[0], 10);
+  // As the CLI resolves it: the data file read into the scenario (its folder), then the settings.
+  const settings = await settingsFromCli('scenarios/shop/shop.yml', {});
+  assert.equal(settings.levels[0], 10);
+  assert.equal(settings.flows?.dataSets.accounts?.rows.length, 12);
 });
 
 test('requests: still works unchanged, and cannot be mixed with flows', () => {
