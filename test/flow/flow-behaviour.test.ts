@@ -146,6 +146,32 @@ test('TLS: a self-signed target fails with errors of type tls; --insecure accept
   }
 });
 
+test('mutual TLS: a server that asks for a client certificate accepts the one tls.cert/tls.key present, and refuses a client without one', async () => {
+  const fixtures = new URL('../../../test/fixtures/', import.meta.url);
+  const [cert, key] = await Promise.all([readFile(new URL('localhost-cert.pem', fixtures), 'utf8'), readFile(new URL('localhost-key.pem', fixtures), 'utf8')]);
+  let authorized = 0;
+  // The fixture certificate is its own CA: the server trusts it for clients too.
+  const server = createHttpsServer({ cert, key, ca: cert, requestCert: true, rejectUnauthorized: true }, (request, response) => {
+    if ((request.socket as import('node:tls').TLSSocket).authorized) authorized++;
+    response.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+  try {
+    const load = { users: 1, duration: '1s', workers: 1 };
+    const mutual = (await runScenario({ target: url, load, tls: { ca: cert, cert, key } } as ScenarioInput)).report;
+    assert.ok(mutual.totals.requests > 0);
+    assert.equal(mutual.totals.errors, 0, JSON.stringify(mutual.totals.errorsByType));
+    assert.equal(authorized, mutual.totals.requests);
+    const anonymous = (await runScenario({ target: url, load, tls: { ca: cert } } as ScenarioInput)).report;
+    assert.ok(anonymous.totals.requests > 0);
+    assert.equal(anonymous.totals.errors, anonymous.totals.requests, 'no request gets through without a client certificate');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
 test('flows in the open model: each arrival is one iteration of a pooled user (its login once), the first request measured from when it was due', async () => {
   const hits: Record<string, number> = {};
   const target = await serve((request, response) => {
