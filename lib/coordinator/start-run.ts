@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { workerTailMs } from '../cost/worker-concurrency.js';
+import { storeLaneData, withoutDataRows } from '../flow/lane-data.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import { firstTasks, planKey, totalStepParts } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -25,7 +26,9 @@ export interface StartRunOptions {
  */
 export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: StartRunOptions): Promise<RunRecord> {
   const startAt = Date.now() + options.barrierMs;
-  await deps.blobs.put(planKey(plan.runId), JSON.stringify(plan), 'application/json');
+  // Data rows go to each lane in its own share; the plan every worker reads keeps their columns only.
+  await storeLaneData(deps.blobs, plan);
+  await deps.blobs.put(planKey(plan.runId), JSON.stringify(withoutDataRows(plan)), 'application/json');
   const record: RunRecord = {
     runId: plan.runId,
     status: 'running',

@@ -40,7 +40,7 @@ export interface LaneSliceSchedule {
 }
 
 /** The most users (or connections, in the open model) a lane has at once. */
-function laneCapacity(plan: RunPlan, lane: PlannedLane): number {
+export function laneCapacity(plan: RunPlan, lane: PlannedLane): number {
   if (plan.settings.model === 'closed') return Math.max(0, ...lane.levels);
   return Math.max(0, ...lane.levels.map((level, step) => (level > 0 ? laneMaxInFlight(plan, step, level) : 0)));
 }
@@ -80,7 +80,7 @@ export function laneSliceSchedule(plan: RunPlan, task: SliceTask): LaneSliceSche
       phaseMs: level > 0 ? (lane.index / plan.lanes.length) * (1000 / level) : 0,
     };
   });
-  const firstUserNumber = plan.lanes.filter((other) => other.index < lane.index).reduce((sum, other) => sum + laneCapacity(plan, other), 0);
+  const { first: firstUserNumber } = laneUserNumbers(plan, lane);
   return { plannedStart: window.plannedStart, plannedEnd: window.plannedEnd, segments, handsOver: window.handsOver, firstUserNumber };
 }
 
@@ -89,4 +89,10 @@ export function usersAt(segment: Pick<LaneSegment, 'level' | 'fromLevel' | 'ramp
   const change = segment.level - segment.fromLevel;
   const ramped = Math.min(Math.abs(change), Math.floor((segment.rampPerSecond * Math.max(0, elapsedMs)) / 1000 + 1e-9));
   return segment.fromLevel + Math.sign(change) * ramped;
+}
+
+/** The run-wide numbers of a lane's users: `count` of them from `first` (lane after lane). */
+export function laneUserNumbers(plan: RunPlan, lane: PlannedLane): { first: number; count: number } {
+  const first = plan.lanes.filter((other) => other.index < lane.index).reduce((sum, other) => sum + laneCapacity(plan, other), 0);
+  return { first, count: laneCapacity(plan, lane) };
 }

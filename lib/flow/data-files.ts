@@ -22,6 +22,11 @@ export interface DataSet {
   columns: string[];
   /** One array per row, in the order of `columns`. */
   rows: DataValue[][];
+  /**
+   * A worker's share (lane-data.ts): only the rows its users take, `userRows` mapping a user number
+   * to its row in `rows`. Absent: every row, picked by `rowFor` over all of them.
+   */
+  userRows?: Record<string, number>;
 }
 
 export type DataSets = Record<string, DataSet>;

@@ -8,7 +8,17 @@ import { rowFor, seedOf, type DataSet, type DataSets, type DataValue } from './d
 
 /** The row of `dataSet` that user `userNumber` takes for its whole life. */
 export function userRow(dataSet: DataSet, userNumber: number, runId = ''): readonly DataValue[] {
-  return dataSet.rows[rowFor(dataSet.pick, userNumber, dataSet.rows.length, seedOf(`${runId}/${dataSet.name}`))]!;
+  if (dataSet.userRows) {
+    const index = dataSet.userRows[String(userNumber)];
+    if (index === undefined) throw new RangeError(`user ${userNumber} is not among this worker's users of data set ${dataSet.name}`);
+    return dataSet.rows[index]!;
+  }
+  return dataSet.rows[userRowIndex(dataSet, userNumber, runId)]!;
+}
+
+/** The index, among all of a data set's rows, of the row user `userNumber` takes. */
+export function userRowIndex(dataSet: Pick<DataSet, 'name' | 'pick' | 'rows'>, userNumber: number, runId = ''): number {
+  return rowFor(dataSet.pick, userNumber, dataSet.rows.length, seedOf(`${runId}/${dataSet.name}`));
 }
 
 /**

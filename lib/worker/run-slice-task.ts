@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
+import { loadLaneData } from '../flow/lane-data.js';
 import { userFactoryFor } from '../flow/user-factory.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
 import { encodeSliceResult, SLICE_RESULT_CONTENT_TYPE, type SliceResult, type TimelineInterval } from '../engine/slice-result.js';
@@ -84,7 +85,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
 
   try {
     // Flows compiled, a scenario module loaded: before the start, not in the slice's time.
-    const userFactory = await userFactoryFor(plan);
+    const userFactory = await userFactoryFor(plan, await loadLaneData(deps.blobs, plan, task.lane));
     if (await deps.results.isStopRequested(task.runId)) stop.abort();
     await sleep(Math.max(0, plannedStart - Date.now()), undefined, { signal: stop.signal }).catch(() => {});
     if (stop.signal.aborted) {
