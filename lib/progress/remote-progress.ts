@@ -1,9 +1,18 @@
 import type { RunStatusResponse } from '../api/api-schemas.js';
+
+type IntervalProgress = RunStatusResponse['progress']['recent'][number];
 import { formatDuration } from '../config/duration.js';
 
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 /** An interval some worker never reports is shown anyway this long after its end. */
 const LATE_REPORT_GRACE_MS = 3000;
+
+/** Whether every worker whose load covers an interval has reported it (or it is a few seconds overdue). */
+export function isIntervalComplete(interval: IntervalProgress, intervalMs: number, elapsedMs: number): boolean {
+  const endedMs = (interval.interval + 1) * intervalMs;
+  if (endedMs > elapsedMs) return false;
+  return interval.reports >= (interval.expectedReports ?? 0) || endedMs + LATE_REPORT_GRACE_MS <= elapsedMs;
+}
 
 /**
  * One line of live progress from the runs table (through GET /runs/{id}): the newest timeline
@@ -23,11 +32,7 @@ export function remoteProgressLine(status: RunStatusResponse, now = Date.now()):
     // Workers add an interval when it closes: show the newest one all of its workers have reported
     // (or, should one never report, one a few seconds old), never a share of the workers.
     const elapsedMs = now - run.startAt;
-    const point = [...progress.recent].reverse().find((interval) => {
-      const endedMs = (interval.interval + 1) * progress.intervalMs;
-      if (endedMs > elapsedMs) return false;
-      return interval.reports >= (interval.expectedReports ?? 0) || endedMs + LATE_REPORT_GRACE_MS <= elapsedMs;
-    });
+    const point = [...progress.recent].reverse().find((interval) => isIntervalComplete(interval, progress.intervalMs, elapsedMs));
     if (point) {
       const seconds = progress.intervalMs / 1000;
       parts.push(run.model === 'closed' ? `${count(point.users)} users` : `${count(point.users)} in flight`);

@@ -1,6 +1,6 @@
 import type { FanoutApiClient } from '../api/api-client.js';
 import type { RunStatusResponse } from '../api/api-schemas.js';
-import type { IntervalProgress } from '../adapters/aws/run-progress-store.js';
+import { isIntervalComplete } from '../progress/remote-progress.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { Architecture, CostEstimate } from '../cost/estimate-cost.js';
 import { formatCostEstimate } from '../cost/estimate-cost.js';
@@ -46,7 +46,7 @@ export class AwsUiRun implements UiRun {
   private report: Report | undefined;
   private error: string | undefined;
   private status: RunStatusResponse | undefined;
-  private readonly intervals = new Map<number, IntervalProgress>();
+  private readonly intervals = new Map<number, RunStatusResponse['progress']['recent'][number]>();
   private readonly log = new RunLog();
   private readonly stopper = new AbortController();
   private done = false;
@@ -134,8 +134,11 @@ export class AwsUiRun implements UiRun {
     const plan = this.plan!;
     const run = this.status?.run;
     const elapsedMs = run ? Math.max(0, Math.min(Date.now(), run.plannedEndAt) - run.startAt) : 0;
-    const intervals = [...this.intervals.values()].sort((a, b) => a.interval - b.interval);
-    const seconds = (this.status?.progress.intervalMs ?? plan.timelineIntervalMs) / 1000;
+    const intervalMs = this.status?.progress.intervalMs ?? plan.timelineIntervalMs;
+    const now = run ? Date.now() - run.startAt : 0;
+    // Only intervals every worker has reported: a point drawn once is never a share of the workers.
+    const intervals = [...this.intervals.values()].filter((interval) => isIntervalComplete(interval, intervalMs, now)).sort((a, b) => a.interval - b.interval);
+    const seconds = intervalMs / 1000;
     return {
       plan: livePlanOf(plan),
       state: this.state(),
