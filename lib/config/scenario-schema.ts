@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
-import { httpMethodSpec } from './http-method.js';
+import { oneBody, requestFields } from './request-fields.js';
 import { thinkTimeSpec } from './think-time.js';
 import { CriterionSyntaxError, parseCriteria } from '../slo/criterion.js';
 import { dataSpec, flowsSpec, onStartSpec, variablesSpec } from '../flow/flow-schema.js';
@@ -56,12 +56,7 @@ export const criteriaExpression = z.string().superRefine((text, ctx) => {
 
 export const requestSpec = z
   .object({
-    name: z.string().min(1).optional(),
-    method: httpMethodSpec,
-    path: z.string().startsWith('/', 'expected a path starting with /').default('/'),
-    headers: z.record(z.string(), z.string()).default({}),
-    body: z.string().optional(),
-    json: z.unknown().optional(),
+    ...requestFields,
     weight: positiveNumber.default(1),
     expect: z
       .object({ status: z.array(z.coerce.number().int().min(100).max(599)).min(1) })
@@ -69,10 +64,7 @@ export const requestSpec = z
       .optional(),
   })
   .strict()
-  .refine((request) => request.body === undefined || request.json === undefined, {
-    message: 'give either body or json, not both',
-    path: ['json'],
-  });
+  .superRefine(oneBody);
 
 const targetUrl = z.string().superRefine((value, ctx) => {
   if (value === 'demo') return;

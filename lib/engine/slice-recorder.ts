@@ -99,11 +99,16 @@ export class SliceRecorder {
   }
 
   recordResponse(request: PreparedRequest, status: number, latencyUs: number, serviceUs: number, now: number): void {
+    const interval = this.recordTimed(request.stats, status, latencyUs, serviceUs, now);
+    if (!request.isExpected(status)) this.countResponseError(request.stats, interval, 'http_status', `unexpected status ${status}`);
+  }
+
+  /** A response's timing and status: every histogram and counter but the error ones. */
+  private recordTimed(stats: RequestNameStats, status: number, latencyUs: number, serviceUs: number, now: number): IntervalBucket {
     const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
     const latency = latencyUs < 1 ? 1 : Math.round(latencyUs);
     this.latency.recordValue(latency);
     this.service.recordValue(serviceUs < 1 ? 1 : Math.round(serviceUs));
-    const stats = request.stats;
     stats.latency.recordValue(latency);
     interval.latency.recordValue(latency);
     this.requests++;
@@ -111,12 +116,14 @@ export class SliceRecorder {
     interval.requests++;
     this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
     stats.statusCounts.set(status, (stats.statusCounts.get(status) ?? 0) + 1);
-    if (!request.isExpected(status)) {
-      this.errors++;
-      stats.errors++;
-      interval.errors++;
-      this.countError('http_status', `unexpected status ${status}`);
-    }
+    return interval;
+  }
+
+  private countResponseError(stats: RequestNameStats, interval: IntervalBucket, type: ErrorType, message: string): void {
+    this.errors++;
+    stats.errors++;
+    interval.errors++;
+    this.countError(type, message);
   }
 
   /**
@@ -124,23 +131,8 @@ export class SliceRecorder {
    * as (a failed check, an unexpected status, a capture that found nothing), or undefined.
    */
   recordJudgedResponse(stats: RequestNameStats, status: number, latencyUs: number, serviceUs: number, now: number, failure: ErrorOf | undefined): void {
-    const interval = now >= this.currentEndsAt ? this.tick(now) : this.current;
-    const latency = latencyUs < 1 ? 1 : Math.round(latencyUs);
-    this.latency.recordValue(latency);
-    this.service.recordValue(serviceUs < 1 ? 1 : Math.round(serviceUs));
-    stats.latency.recordValue(latency);
-    interval.latency.recordValue(latency);
-    this.requests++;
-    stats.requests++;
-    interval.requests++;
-    this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
-    stats.statusCounts.set(status, (stats.statusCounts.get(status) ?? 0) + 1);
-    if (failure) {
-      this.errors++;
-      stats.errors++;
-      interval.errors++;
-      this.countError(failure.type, failure.message);
-    }
+    const interval = this.recordTimed(stats, status, latencyUs, serviceUs, now);
+    if (failure) this.countResponseError(stats, interval, failure.type, failure.message);
   }
 
   /** One check of a step, evaluated on one response: its pass rate is reported per check. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
-import { httpMethodSpec } from '../config/http-method.js';
+import { oneBody, requestFields } from '../config/request-fields.js';
 import { isPlainObject, schemaByShape } from '../config/schema-by-shape.js';
 import { thinkTimeSpec } from '../config/think-time.js';
 
@@ -120,22 +120,14 @@ export const DEFAULT_MAX_REDIRECTS = 10;
 
 export const requestStepSpec = z
   .object({
-    name: z.string().min(1).optional(),
-    method: httpMethodSpec,
-    path: z.string().startsWith('/', 'expected a path starting with /').default('/'),
-    headers: z.record(z.string(), z.string()).default({}),
-    body: z.string().optional(),
-    json: z.unknown().optional(),
+    ...requestFields,
     capture: z.record(identifier, captureSpec).default({}),
     expect: expectSpec.optional(),
     /** Redirects followed (like k6); 0 = return the 3xx response itself. */
     redirects: z.coerce.number().int('expected a whole number').min(0).max(100).default(DEFAULT_MAX_REDIRECTS),
   })
   .strict()
-  .refine((request) => request.body === undefined || request.json === undefined, {
-    message: 'give either body or json, not both',
-    path: ['json'],
-  });
+  .superRefine(oneBody);
 
 export const thinkStepSpec = z.object({ think: thinkTimeSpec }).strict();
 
@@ -152,16 +144,16 @@ export const flowSpec = z
   })
   .strict();
 
-export const flowsSpec = z
-  .array(flowSpec)
-  .min(1, 'expected at least one flow')
-  .superRefine((flows, ctx) => {
-    const seen = new Set<string>();
-    flows.forEach((flow, index) => {
-      if (seen.has(flow.name)) ctx.addIssue({ code: 'custom', message: `another flow is also named ${JSON.stringify(flow.name)}`, path: [index, 'name'] });
-      seen.add(flow.name);
-    });
+/** Flows are reported by name: two flows of one scenario may not share one (scenario files and modules alike). */
+export function uniqueFlowNames(flows: ReadonlyArray<{ name: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  flows.forEach((flow, index) => {
+    if (seen.has(flow.name)) ctx.addIssue({ code: 'custom', message: `another flow is also named ${JSON.stringify(flow.name)}`, path: [index, 'name'] });
+    seen.add(flow.name);
   });
+}
+
+export const flowsSpec = z.array(flowSpec).min(1, 'expected at least one flow').superRefine(uniqueFlowNames);
 
 /** Steps run once per user, before its first iteration (a login). */
 export const onStartSpec = stepsSpec;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scenarioFields } from '../config/scenario-schema.js';
+import { uniqueFlowNames } from '../flow/flow-schema.js';
 import type { VirtualUser } from '../index.js';
 
 /**
@@ -34,16 +35,7 @@ export const scenarioModuleSchema = z
     slo: scenarioFields.slo,
     thresholds: scenarioFields.thresholds,
     onStart: userFunction.optional(),
-    flows: z
-      .array(moduleFlowSpec)
-      .min(1, 'expected at least one flow')
-      .superRefine((flows, ctx) => {
-        const seen = new Set<string>();
-        flows.forEach((flow, index) => {
-          if (seen.has(flow.name)) ctx.addIssue({ code: 'custom', message: `another flow is also named ${JSON.stringify(flow.name)}`, path: [index, 'name'] });
-          seen.add(flow.name);
-        });
-      }),
+    flows: z.array(moduleFlowSpec).min(1, 'expected at least one flow').superRefine(uniqueFlowNames),
   })
   .strict();
 

@@ -1,11 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Report } from '../../lib/report/report-types.js';
+import { startEmulateProcess, type EmulateProcess } from '../helpers/aws-stack-helpers.js';
 import { runCli } from '../helpers/run-cli.js';
 import { runScenario, tempDir } from '../helpers/run-helpers.js';
 import { startTestTarget, type TestTarget } from '../helpers/test-target.js';
@@ -14,8 +12,7 @@ import { startTestTarget, type TestTarget } from '../helpers/test-target.js';
  * As a user does it: `npm run emulate` (dist/scripts/emulate.js) in one process, then
  * `fanout run --platform aws --api <printed URL>` and `fanout status|report|stop` in others.
  */
-const EMULATE = fileURLToPath(new URL('../../scripts/emulate.js', import.meta.url));
-let emulator: ChildProcess;
+let emulator: EmulateProcess;
 let apiUrl: string;
 let target: TestTarget;
 let outDir: string;
@@ -23,30 +20,15 @@ let runId: string;
 
 before(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  emulator = spawn(process.execPath, [EMULATE, '--api-port', '0', '--lambda-port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  apiUrl = await new Promise<string>((resolve, reject) => {
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`npm run emulate printed no API URL within 30 s:\n${printed}`)), 30_000);
-    emulator.stdout!.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-      const match = /HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    emulator.once('exit', (code) => reject(new Error(`emulate exited (${code}):\n${printed}`)));
-  });
+  emulator = await startEmulateProcess();
+  apiUrl = emulator.apiUrl;
   target = await startTestTarget({ delayMs: 2 });
   outDir = await tempDir('fanout-cli-aws-');
 });
 
 after(async () => {
   await target.close();
-  if (emulator.exitCode === null) {
-    emulator.kill('SIGINT');
-    await once(emulator, 'exit');
-  }
+  await emulator.close();
 });
 
 test('fanout run --platform aws --api <emulated stack>: plan, cost estimate, progress, report.json downloaded', async () => {

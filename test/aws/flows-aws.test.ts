@@ -1,12 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Report } from '../../lib/report/report-types.js';
+import { startEmulateProcess, type EmulateProcess } from '../helpers/aws-stack-helpers.js';
 import { runCli } from '../helpers/run-cli.js';
 import { accountsCsv, startShopTarget } from '../helpers/shop-target.js';
 
@@ -15,33 +13,17 @@ import { accountsCsv, startShopTarget } from '../helpers/shop-target.js';
  * module's bundled code) with the data rows inline; the workers compile or load them; the shop
  * counts logins per account and refuses unknown tokens.
  */
-const EMULATE = fileURLToPath(new URL('../../scripts/emulate.js', import.meta.url));
 const fixtures = new URL('../../../test/fixtures/shop/', import.meta.url);
-let emulator: ChildProcess;
+let emulator: EmulateProcess;
 let apiUrl: string;
 
 before(async () => {
-  emulator = spawn(process.execPath, [EMULATE, '--api-port', '0', '--lambda-port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  apiUrl = await new Promise<string>((resolve, reject) => {
-    let printed = '';
-    const timer = setTimeout(() => reject(new Error(`npm run emulate printed no API URL within 30 s:\n${printed}`)), 30_000);
-    emulator.stdout!.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-      const match = /HTTP API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    emulator.once('exit', (code) => reject(new Error(`emulate exited (${code}):\n${printed}`)));
-  });
+  emulator = await startEmulateProcess();
+  apiUrl = emulator.apiUrl;
 });
 
 after(async () => {
-  if (emulator.exitCode === null) {
-    emulator.kill('SIGINT');
-    await once(emulator, 'exit');
-  }
+  await emulator.close();
 });
 
 for (const file of ['shop.yml', 'shop.ts']) {
