@@ -10,6 +10,8 @@ import { DynamoResultStore } from '../../lib/adapters/aws/dynamo-result-store.js
 import { DynamoRunProgress, unprocessedBackoffMs } from '../../lib/adapters/aws/run-progress-store.js';
 import { PART_SHARDS } from '../../lib/adapters/aws/runs-table.js';
 import { EMULATOR_CREDENTIALS_ENV } from '../../lib/emulate/emulator-credentials.js';
+import { FaultDice } from '../../lib/emulate/fault-dice.js';
+import { startFaultProxy } from '../../lib/emulate/fault-proxy.js';
 import { startStorageEmulators, type StorageEmulators } from '../../lib/emulate/storage-emulators.js';
 import { failureOf, failureRecordSchema } from '../../lib/lambda/record-failures.js';
 
@@ -72,6 +74,27 @@ test('no hot item: 1,000 workers ending a step and reporting an interval in the 
   assert.equal((await results.listDoneParts(runId, 0)).length, lanes);
   const [point] = await progress.read(runId, [42]);
   assert.deepEqual(point, { interval: 42, requests: 10 * lanes, errors: 0, users: 900 * lanes, reports: lanes });
+});
+
+test('a claim and a completion whose answers were lost: the SDK retries them, the claim is still its owner\'s, the completion is there once', async () => {
+  // A seed whose die loses the first answer and delivers the second: calls made one after another meet exactly that.
+  const seed = Array.from({ length: 200 }, (_, index) => index + 1).find((candidate) => {
+    const dice = new FaultDice(candidate, 'dynamodb-lost');
+    return dice.roll(0.5) && !dice.roll(0.5) && !dice.roll(0.5);
+  })!;
+  const proxy = await startFaultProxy({ service: 'dynamodb', upstream: storage.dynamodbEndpoint, errorRate: 0, lostResponseRate: 0.5, seed });
+  try {
+    const results = new DynamoResultStore(dynamoDocumentClient({ region: 'us-east-1', endpoints: { dynamodb: proxy.url } }), storage.table);
+    const task = { runId: 'lost-answers', lane: 5, slice: 2, startAt: 1 };
+    // The put is applied, its answer lost; the retry meets the item: it is this invocation's own.
+    assert.equal(await results.claimSlice(task, 'invocation-a'), true);
+    assert.equal(proxy.counts.answersLost, 1);
+    assert.equal(await results.claimSlice(task, 'invocation-b'), false, 'another invocation is a duplicate');
+    await results.completePart({ runId: 'lost-answers', step: 0, slice: 2, lane: 5 });
+    assert.deepEqual(await results.listDoneParts('lost-answers', 0), [{ slice: 2, lane: 5 }]);
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('SDK clients time out a dead connection and retry it with backoff, then give up: a call cannot hang an invocation', async () => {

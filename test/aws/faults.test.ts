@@ -189,37 +189,68 @@ test('the aggregator dies twice as it starts: Lambda retries it under the same r
   }
 });
 
-test('the watch is lost for good (three deaths): the failure is in the report, and many status reads past the deadline finalise the run once', async () => {
+/** Waits, reading the table only, until status reads would finalise the run: past its deadline and one more grace. */
+async function untilBackstop(stack: Awaited<ReturnType<typeof faultStack>>, runId: string): Promise<void> {
+  const grace = stack.config.stragglerGraceMs;
+  const run = await runItem(stack, runId);
+  const backstopFrom = runDeadline(run!, grace) + grace;
+  while (Date.now() <= backstopFrom + 100) await sleep(100);
+  assert.equal((await runItem(stack, runId))?.status, 'running', 'nothing finalised the run');
+}
+
+test('the watch dies for good (three attempts): the failure is recorded and in the report; a status read past the deadline finalises the run', async () => {
   const stack = await faultStack({ faults: parseFaults(['aggregator-crash:3']) });
   const target = await startTestTarget({ delayMs: 2 });
   try {
     const api = apiClientOf(stack);
     const started = await api.startRun(twoLanes(target.url, '2s', '2s'));
-    // The supervisor died three times: nobody finalises the run. Past its deadline, status reads are the backstop.
-    const grace = stack.config.stragglerGraceMs;
-    const before = await runItem(stack, started.runId);
-    const backstopFrom = runDeadline(before!, grace) + grace;
-    while (Date.now() <= backstopFrom + 100) await sleep(100);
-    assert.equal((await runItem(stack, started.runId))?.status, 'running', 'nothing finalised it');
-
-    await Promise.all(Array.from({ length: 6 }, () => api.getRun(started.runId)));
+    await untilBackstop(stack, started.runId);
+    await api.getRun(started.runId);
     const { run } = await waitForFinalInTable(stack, started.runId, 20_000);
-    await Promise.all(Array.from({ length: 4 }, () => api.getRun(started.runId)));
     await stack.lambda.whenIdle();
-    const backstops = invocationsOf(stack, 'aggregator', started.runId).filter((invocation) => (invocation.payload as { finalizeAt?: number }).finalizeAt! < backstopFrom + 60_000 && invocation.attempt === 0 && !invocation.killed);
-    assert.ok(backstops.length >= 2, `${backstops.length} status reads asked for the run to be finalised`);
-    const finalised = invocationsOf(stack, 'aggregator', started.runId).filter((invocation) => (invocation.result as { kind?: string } | undefined)?.kind === 'finalized');
-    assert.equal(finalised.length, 1, 'finalised once');
     assert.equal(run.status, 'completed');
-
     const report = await storedReport(stack, started.runId);
     assert.equal(report.totals.requests, target.received());
     assert.deepEqual(
       report.failedInvocations?.map((failure) => [failure.function, failure.what, failure.condition, failure.attempts]),
       [['aggregator', 'watch over the run', 'RetriesExhausted', 3]],
     );
-    assert.match(report.warnings.join('\n'), /1 invocation\(s\) failed: aggregator watch over the run/);
+    assert.match(report.warnings.join('\n'), /1 invocation\(s\) failed: aggregator watch over the run \(Runtime\.ExitError: /);
   } finally {
+    await stack.lambda.whenIdle();
+    await stack.close();
+    await target.close();
+  }
+});
+
+test('the watch is lost: however many status reads arrive after the deadline, the run is finalised once', async () => {
+  const stack = await faultStack({});
+  const target = await startTestTarget({ delayMs: 2 });
+  // The supervisor's event (the coordinator's) is lost: nobody finalises the run.
+  let watchLost = false;
+  stack.lambda.faults = {
+    dropEvent: (name, payload) => {
+      if (watchLost || name !== stack.functions.aggregator || (payload as { finalizeAt?: number }).finalizeAt === undefined) return false;
+      watchLost = true;
+      return true;
+    },
+  };
+  try {
+    const api = apiClientOf(stack);
+    const started = await api.startRun(twoLanes(target.url, '2s', '2s'));
+    await untilBackstop(stack, started.runId);
+    await Promise.all(Array.from({ length: 8 }, () => api.getRun(started.runId)));
+    const { run } = await waitForFinalInTable(stack, started.runId, 20_000);
+    await Promise.all(Array.from({ length: 4 }, () => api.getRun(started.runId)));
+    await stack.lambda.whenIdle();
+    assert.equal(run.status, 'completed');
+    const aggregators = invocationsOf(stack, 'aggregator', started.runId).filter((invocation) => !invocation.dropped);
+    assert.ok(aggregators.length >= 4, `${aggregators.length} status reads asked for the run to be finalised`);
+    const finalised = aggregators.filter((invocation) => (invocation.result as { kind?: string } | undefined)?.kind === 'finalized');
+    assert.equal(finalised.length, 1, 'finalised once');
+    assert.equal((await storedReport(stack, started.runId)).totals.requests, target.received());
+  } finally {
+    stack.lambda.faults = {};
     await stack.lambda.whenIdle();
     await stack.close();
     await target.close();
