@@ -39,13 +39,18 @@ export type SupervisionOutcome =
 export const HANDOVER_MARGIN_MS = 60_000;
 /** A slice with less of its window left than this is not worth starting any more. */
 const MIN_WINDOW_LEFT_MS = 1000;
+/**
+ * A slice is invoked again at most this often: when the workers cannot start at all (reserved
+ * concurrency 0, the backstop), the supervisor must not flood Lambda with invocations of its own.
+ */
+const MAX_TAKE_UPS = 2;
 
 interface Watch {
   plan: RunPlan;
   /** Lanes seen to have claimed each slice. */
   claimed: Map<number, Set<number>>;
-  /** Slice invocations this supervisor made, `lane/slice` → when. */
-  invoked: Map<string, number>;
+  /** Slice invocations this supervisor made, `lane/slice` → when and how often. */
+  invoked: Map<string, { at: number; times: number }>;
   /** Step results recorded, per step, as last counted. */
   done: Map<number, number>;
   merged: Set<number>;
@@ -116,8 +121,8 @@ async function takeUpLostSlices(run: RunRecord, watch: Watch, deps: SupervisorDe
     if (watch.claimed.get(task.slice)?.has(task.lane)) continue;
     // An invocation of ours may still be starting: give it the same grace before another.
     const last = watch.invoked.get(key);
-    if (last !== undefined && Date.now() < last + options.claimGraceMs) continue;
-    watch.invoked.set(key, Date.now());
+    if (last !== undefined && (last.times >= MAX_TAKE_UPS || Date.now() < last.at + options.claimGraceMs)) continue;
+    watch.invoked.set(key, { at: Date.now(), times: (last?.times ?? 0) + 1 });
     options.log?.(`run ${run.runId}: lane ${task.lane} slice ${task.slice} has not been claimed in time; invoking it`);
     await deps.invoker.invokeSlice(task).catch((error: unknown) => options.log?.(`invoking lane ${task.lane} slice ${task.slice} failed: ${String(error)}`));
   }

@@ -154,10 +154,13 @@ function sqsEventOf(record: AsyncFailureRecord, region: string): unknown {
 
 /**
  * fanout's AWS stack on 127.0.0.1: s3rver and dynalite (results bucket, runs table), the Lambda
- * Invoke API running the real handlers (of functions/ in this process, or with `bundles` the
- * deployment packages in child processes), and the HTTP API in front of the api function. The
- * in-process functions read their configuration from this process's environment, as on Lambda, so
- * the stack sets it (and emulator credentials): one stack per process at a time.
+ * Invoke API running the real handlers (of functions/ in this process; with `bundles` the
+ * deployment packages in child processes; with `processes`, or a fault that kills a function, that
+ * function from this build in child processes), and the HTTP API in front of the api function.
+ * With `faults`, S3 and DynamoDB sit behind fault proxies and the emulators misbehave as asked
+ * (fault-spec.ts). The in-process functions read their configuration from this process's
+ * environment, as on Lambda, so the stack sets it (and emulator credentials): one stack per
+ * process at a time.
  */
 export async function startEmulatedStack(options: EmulatedStackOptions = {}): Promise<EmulatedStack> {
   const region = options.region ?? 'us-east-1';
@@ -178,7 +181,8 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
   // The functions in processes start them on their first invocation, by then with the
   // environment below (it holds the Lambda emulator's endpoint, known once it listens).
   let functionEnv: Record<string, string> | undefined;
-  const inProcesses = options.bundles ? keys : keys.filter((key) => options.processes?.includes(key) || functionsToKill(faults).includes(key as never));
+  const killable: FunctionKey[] = functionsToKill(faults);
+  const inProcesses = options.bundles ? keys : keys.filter((key) => options.processes?.includes(key) || killable.includes(key));
   const processes = processFunctions(inProcesses, options.bundles, functions, () => functionEnv!, options.log);
   const bundled = options.bundles ? (processes as Record<FunctionKey, BundledFunction>) : undefined;
   const handlers = await Promise.all(keys.map(async (key) => processes[key]?.handler ?? loadHandler(key)));
