@@ -11,6 +11,11 @@ export async function handler(event: unknown): Promise<CoordinatorResult> {
   return coordinateRun(
     request,
     { ...runtime, readQuotas: () => readLambdaQuotas(runtime.lambda, config.functions.worker) },
-    { barrierMs: config.barrierMs, workerTimeoutMs: config.workerTimeoutMs, stragglerGraceMs: config.stragglerGraceMs },
+    {
+      barrierMs: config.barrierMs,
+      workerTimeoutMs: config.workerTimeoutMs,
+      stragglerGraceMs: config.stragglerGraceMs,
+      ...(config.chainLeadMs === undefined ? {} : { chainLeadMs: config.chainLeadMs }),
+    },
   );
 }

@@ -4,10 +4,10 @@ import { runSliceTask } from '../lib/worker/run-slice-task.js';
 
 export type WorkerResult =
   | { ran: true; requests: number; errors: number; stopped: boolean; steps: number; storeFailures: string[] }
-  | { ran: false; reason: 'duplicate' | 'stopped-before-start' };
+  | { ran: false; reason: 'duplicate' | 'stopped-before-start' | 'window-passed' };
 
 /** One slice of one lane's load (the event is a slice task); see lib/worker/run-slice-task.ts. */
-export async function handler(event: unknown): Promise<WorkerResult> {
+export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<WorkerResult> {
   const task = sliceTaskSchema.parse(event);
   const { blobs, results, invoker, progress } = awsRuntime();
   const progressWrites = new Set<Promise<void>>();
@@ -15,10 +15,11 @@ export async function handler(event: unknown): Promise<WorkerResult> {
     blobs,
     results,
     invoker,
+    ...(context?.awsRequestId ? { invocationId: context.awsRequestId } : {}),
     log: (message) => console.log(message),
     onIntervalClosed: (slice, step, interval) => {
       // Live progress only: a failed write costs a point of the live view, never the slice.
-      const write = progress.record(slice.runId, step, interval).catch((error: unknown) => console.warn(`progress write failed: ${String(error)}`));
+      const write = progress.record(slice.runId, slice.lane, step, interval).catch((error: unknown) => console.warn(`progress write failed: ${String(error)}`));
       progressWrites.add(write);
       void write.finally(() => progressWrites.delete(write));
     },

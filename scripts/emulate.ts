@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../lib/config/input-error.js';
 import { startEmulatedStack, type EmulatedStackOptions } from '../lib/emulate/emulated-stack.js';
+import { FAULT_KINDS, parseFaults, type FaultPlan } from '../lib/emulate/fault-spec.js';
 import { unpackFunctionBundles } from '../lib/emulate/function-bundles.js';
 import { lambdaNode, nodeMajorOfRuntime } from '../lib/emulate/lambda-node.js';
 import { slsPackage } from '../lib/emulate/sls-package.js';
@@ -13,6 +15,7 @@ import type { FunctionKey } from '../lib/lambda/function-specs.js';
  * the real handlers, the HTTP API) until Ctrl-C, for `fanout run --platform aws --api <url>`.
  * With --bundles, the handlers are the deployable artifacts: `sls package`'s zips, each unpacked
  * alone and run in processes of the Lambda runtime's Node (fetched from the npm registry once).
+ * With --fault (repeatable), the stack misbehaves as AWS can: see docs/aws.md, "Faults".
  */
 const port = (text: string) => {
   const value = Number(text);
@@ -27,9 +30,29 @@ const program = new Command('emulate')
   .option('--quiet', 'do not log function errors')
   .option('--bundles', "run the functions from `sls package`'s zips under the Lambda runtime's Node, not from this build")
   .addOption(new Option('--node-runtime <runtime>', 'with --bundles: the nodeRuntime deploy param').choices(['nodejs24.x', 'nodejs22.x']))
+  .option(
+    '--fault <kind[:spec]>',
+    `inject a fault, repeatable: ${FAULT_KINDS.join(', ')} (e.g. worker-crash:1/0@2, s3-error:0.1, coordinator-crash:1; docs/aws.md)`,
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
+  .option('--fault-seed <n>', 'seeds the faults\' dice: the same seed fails the same calls', (text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value)) throw new InvalidArgumentError('expected a whole number');
+    return value;
+  }, 1)
   .parse();
-const options = program.opts<{ apiPort: number; lambdaPort: number; quiet?: boolean; bundles?: boolean; nodeRuntime?: string }>();
+const options = program.opts<{ apiPort: number; lambdaPort: number; quiet?: boolean; bundles?: boolean; nodeRuntime?: string; fault: string[]; faultSeed: number }>();
 const log = (message: string) => process.stderr.write(`${message}\n`);
+
+let faults: FaultPlan;
+try {
+  faults = parseFaults(options.fault);
+} catch (error) {
+  if (!(error instanceof InputError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
 
 /** `sls package`, each zip unpacked alone, and a node of the runtime's major to run them. */
 async function packagedFunctions(): Promise<{ bundles: NonNullable<EmulatedStackOptions['bundles']>; remove(): Promise<void> }> {
@@ -55,6 +78,8 @@ const packaged = options.bundles ? await packagedFunctions() : undefined;
 const stack = await startEmulatedStack({
   ports: { api: options.apiPort, lambda: options.lambdaPort },
   ...(packaged ? { bundles: packaged.bundles } : {}),
+  faults,
+  faultSeed: options.faultSeed,
   log: options.quiet ? undefined : log,
 });
 process.stdout.write(
@@ -64,6 +89,7 @@ process.stdout.write(
     `  Lambda     ${stack.lambdaEndpoint}   ${Object.values(stack.functions).join(', ')}`,
     `  S3         ${stack.s3Endpoint}   bucket ${stack.bucket}`,
     `  DynamoDB   ${stack.dynamodbEndpoint}   table ${stack.table}`,
+    ...(options.fault.length > 0 ? [`  faults     ${options.fault.join(', ')} (seed ${options.faultSeed})`] : []),
     '',
     `  try: npx fanout run --platform aws --api ${stack.apiUrl} --target http://127.0.0.1:8080 --users 10 --duration 20s`,
     '',

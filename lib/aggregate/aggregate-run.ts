@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { decodeSliceResult, type SliceResult } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
@@ -78,11 +79,32 @@ export async function aggregateStep(deps: AggregatorDeps, runId: string, step: n
   return record;
 }
 
+/** How long a finaliser holds the run's lock should it die without releasing it. */
+export const FINALIZE_LEASE_MS = 5 * 60_000;
+
+export interface FinalizeOnceOptions {
+  /** The finaliser's identity (its invocation's id): a retried invocation resumes its own lock. */
+  owner: string;
+  /**
+   * A deadline's finalisation: only while the run is still running, so that a watchdog, its
+   * retries and every status read past the deadline finalise it once between them. Without it, a
+   * re-finalisation: late results merged into a run that has ended.
+   */
+  whileRunning: boolean;
+  leaseMs?: number;
+}
+
 /**
- * Finalises a run with whatever has arrived: every step merged and stored, the totals merged from
- * the steps, report.json written, the run's status set. Safe to run again (late data is then merged).
+ * Finalises a run with whatever has arrived, under the run's finalisation lock: every step merged
+ * and stored, the totals merged from the steps, report.json (and report.html) written, the failed
+ * invocations listed, the run's status set as the lock is released. Undefined when another
+ * finaliser holds the lock, or (with `whileRunning`) the run has ended already. Everything is
+ * rebuilt from the stored results, so running it again writes the same report, with any late
+ * data merged.
  */
-export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<Report> {
+export async function finalizeRunOnce(deps: AggregatorDeps, runId: string, options: FinalizeOnceOptions): Promise<Report | undefined> {
+  const acquired = await deps.results.acquireFinalization(runId, options.owner, { whileRunning: options.whileRunning, leaseMs: options.leaseMs ?? FINALIZE_LEASE_MS });
+  if (!acquired) return undefined;
   const plan = await loadPlan(deps.blobs, runId);
   const run = await deps.results.getRun(runId);
   if (!run) throw new Error(`run ${runId} is not in the runs table`);
@@ -92,7 +114,8 @@ export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<
   await Promise.all(stepStats.map((stats, step) => deps.results.putStep(stepRecord(plan, step, stats))));
   const totals = new MergedStats();
   for (const stats of stepStats) totals.absorb(stats);
-  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings });
+  const failedInvocations = await deps.results.listFailures(runId);
+  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings, failedInvocations });
   // report.html is a convenience beside the data: a missing page bundle (a Lambda packaged without
   // dist/web) costs the page, never the report, and the report says so.
   let html: string | undefined;
@@ -104,6 +127,18 @@ export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<
   const key = reportKey(runId);
   await deps.blobs.put(key, JSON.stringify(report, null, 2), 'application/json');
   if (html !== undefined) await deps.blobs.put(reportHtmlKey(runId), html, 'text/html; charset=utf-8');
-  await deps.results.updateRun(runId, { status: report.status, endedAt: Date.now(), reportKey: key });
+  await deps.results.completeFinalization(runId, options.owner, {
+    status: report.status,
+    endedAt: Date.now(),
+    reportKey: key,
+    partsDone: report.completeness.received,
+  });
+  return report;
+}
+
+/** Finalises a run now, whatever its status (one machine, or a re-finalisation); fails if another finaliser holds the lock. */
+export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<Report> {
+  const report = await finalizeRunOnce(deps, runId, { owner: randomUUID(), whileRunning: false });
+  if (!report) throw new Error(`run ${runId} is being finalised by another invocation`);
   return report;
 }

@@ -19,6 +19,13 @@ export interface TimelinePoint {
   usersByStep: Map<number, number>;
 }
 
+/**
+ * A step result that began more than this after its planned start ran visibly less than its share:
+ * a worker that started late (a slow cold start, a lane taken up again after a crash). Normal
+ * starts are within tens of milliseconds: each slice is invoked ahead and waits for its start.
+ */
+export const LATE_PART_MS = 1000;
+
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
 }
@@ -53,6 +60,12 @@ export class MergedStats {
   /** Sum of (actual start - planned start) over slices, and the largest. */
   startLagTotalMs = 0;
   startLagMaxMs = 0;
+  /** Worker-milliseconds of load run inside the parts' planned windows (a late start runs less). */
+  ranMs = 0;
+  /** Step results that started more than LATE_PART_MS after their planned start (warm-up aside). */
+  lateParts = 0;
+  /** The (slice, lane) of every step result merged, as `slice/lane`. */
+  readonly parts = new Set<string>();
 
   constructor(
     readonly latency: Histogram = createMergeHistogram(),
@@ -82,6 +95,11 @@ export class MergedStats {
     const startLagMs = Math.max(0, result.actualStart - result.plannedStart);
     this.startLagTotalMs += startLagMs;
     this.startLagMaxMs = Math.max(this.startLagMaxMs, startLagMs);
+    // A warm-up is load too: the part began when its warm-up did.
+    const began = result.actualStart - (result.warmUp?.durationMs ?? 0);
+    this.ranMs += Math.max(0, Math.min(result.endedAt, result.plannedEnd) - Math.max(began, result.plannedStart));
+    if (began - result.plannedStart > LATE_PART_MS) this.lateParts += 1;
+    this.parts.add(`${result.slice}/${result.lane}`);
   }
 
   /** Folds another merge into this one (steps into the run's totals). */
@@ -108,6 +126,8 @@ export class MergedStats {
     this.startLagMaxMs = Math.max(this.startLagMaxMs, other.startLagMaxMs);
     for (const check of other.checks.values()) this.addCheck(check);
     for (const iteration of other.iterations.values()) this.addIterations(iteration);
+    this.ranMs += other.ranMs;
+    this.lateParts += other.lateParts;
     this.addWarmUpCounts(other.warmUp);
     this.warmUp.latency.add(other.warmUp.latency);
     this.warmUp.service.add(other.warmUp.service);

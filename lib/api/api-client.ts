@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'undici';
+import { Agent, RetryAgent, request as httpRequest, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { signRequest, type AwsCredentials } from '../aws-http/sign-request.js';
 import type { ScenarioInput } from '../config/scenario-schema.js';
@@ -36,23 +36,57 @@ export interface ApiClientOptions {
   credentials: () => Promise<AwsCredentials>;
   /** How long to wait for the API's answer (headers, then body) before giving up. */
   timeoutMs?: number;
+  /** Retries of a call that failed on the way (a reset connection, 429, 5xx), with backoff (default 5). */
+  retries?: number;
+  /** The first wait before a retry; each next one doubles, up to 5 s. */
+  retryMinMs?: number;
 }
 
 /** The API answers within Lambda's own limits; a stuck connection should not hang the CLI. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * A call that fails on the way (API Gateway's 429 and 5xx, a reset connection, a laptop's
+ * flaky network) is retried with exponential backoff: 0.5, 1, 2, 4, 5 s by default. Every call is
+ * safe to repeat: GETs read; a repeated start of the same run id answers 409 `exists` (runAws
+ * takes that as its own start); a repeated stop asks again. What still fails after the retries
+ * reaches the caller with the last answer.
+ */
+function retryingDispatcher(retries: number, minTimeout: number): Dispatcher {
+  return new RetryAgent(new Agent(), {
+    maxRetries: retries,
+    minTimeout,
+    maxTimeout: 5000,
+    timeoutFactor: 2,
+    methods: ['GET', 'POST'],
+    statusCodes: [429, 500, 502, 503, 504],
+    throwOnError: false,
+  });
+}
+
 const isSuccess = (status: number) => status >= 200 && status <= 299;
 
 /**
  * The CLI's side of the HTTP API: SigV4-signed requests (the routes are AWS_IAM), checked answers.
- * HTTP by undici's request(), with timeouts.
+ * HTTP by undici's request(), with timeouts, and retries with backoff (undici's RetryAgent).
  */
 export class FanoutApiClient {
-  constructor(private readonly options: ApiClientOptions) {}
+  private readonly dispatcher: Dispatcher;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.dispatcher = retryingDispatcher(options.retries ?? 5, options.retryMinMs ?? 500);
+  }
 
   private async send(url: URL, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
     const timeout = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const response = await httpRequest(url, { method, headers, ...(body === undefined ? {} : { body }), headersTimeout: timeout, bodyTimeout: timeout });
+    const response = await httpRequest(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      dispatcher: this.dispatcher,
+    });
     return { status: response.statusCode, text: await response.body.text() };
   }
 

@@ -18,6 +18,8 @@ export interface StartRunOptions {
   barrierMs: number;
   /** Invocations in flight at once while fanning out. */
   fanOutConcurrency?: number;
+  /** Called once the run's item exists and before any worker is invoked: arms the run's supervisor. */
+  beforeFanOut?: (run: RunRecord) => Promise<void>;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: St
     stopRequested: false,
   };
   await deps.results.createRun(record);
+  await options.beforeFanOut?.(record);
   const limit = pLimit(options.fanOutConcurrency ?? 64);
   await Promise.all(firstTasks(plan, startAt).map((task) => limit(() => deps.invoker.invokeSlice(task))));
   return record;

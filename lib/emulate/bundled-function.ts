@@ -155,6 +155,10 @@ export class BundledFunction {
     }
     const deadline = Date.now() + context.getRemainingTimeInMillis();
     const timer = setTimeout(() => environment.kill(), Math.max(0, deadline - Date.now()));
+    // An injected crash: the environment dies mid-invocation, as an out-of-memory kill has it.
+    const kill = () => environment.kill();
+    context.signal?.addEventListener('abort', kill, { once: true });
+    if (context.signal?.aborted) setImmediate(kill);
     try {
       const end = await environment.invoke({
         type: 'invoke',
@@ -172,6 +176,7 @@ export class BundledFunction {
       throw error;
     } finally {
       clearTimeout(timer);
+      context.signal?.removeEventListener('abort', kill);
       if (environment.alive) this.idle.push(environment);
       else this.environments.delete(environment);
     }

@@ -24,6 +24,8 @@ export interface HttpApiEmulatorOptions {
    */
   region: string;
   known: AwsCredentials;
+  /** An injected fault: whether this request fails with 503 Service Unavailable, as API Gateway answers when overloaded. */
+  failRequest?: () => boolean;
 }
 
 function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
@@ -57,6 +59,7 @@ export class HttpApiEmulator {
     const method = request.method ?? 'GET';
     const match = matchRoute(method, url.pathname);
     const body = await readRequestText(request);
+    if (this.options.failRequest?.()) return reply(response, 503, JSON.stringify({ message: 'Service Unavailable' }));
     if (!match) return reply(response, 404, JSON.stringify({ message: 'Not Found' }));
     const headers = Object.fromEntries(
       Object.entries(request.headers)

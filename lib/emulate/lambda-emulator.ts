@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LoopbackServer, readRequestText } from './loopback-server.js';
 
 /** What an emulated invocation gets as Lambda's context. */
@@ -7,14 +8,36 @@ export interface EmulatedContext {
   functionName: string;
   awsRequestId: string;
   getRemainingTimeInMillis(): number;
+  /**
+   * Aborted when the invocation's execution environment is killed (an injected crash). A handler
+   * run in a process of its own (bundled-function.ts) dies with it; one run in this process cannot.
+   */
+  signal?: AbortSignal;
 }
 
 export type EmulatedHandler = (event: unknown, context: EmulatedContext) => Promise<unknown>;
+
+/**
+ * Lambda's record of an asynchronous invocation that failed for good, as its on-failure
+ * destination receives it (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+ */
+export interface AsyncFailureRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: { requestId: string; functionArn: string; condition: 'RetriesExhausted' | 'EventAgeExceeded'; approximateInvokeCount: number };
+  requestPayload: unknown;
+  responseContext: { statusCode: number; executedVersion: string; functionError: string };
+  responsePayload: { errorType: string; errorMessage: string };
+}
 
 export interface EmulatedFunction {
   name: string;
   handler: EmulatedHandler;
   timeoutS: number;
+  /** Lambda retries a failed asynchronous (Event) invocation this many times (MaximumRetryAttempts; Lambda's default is 2). */
+  asyncRetries?: number;
+  /** The on-failure destination: gets the record of an Event invocation whose attempts all failed. */
+  onFailure?: (record: AsyncFailureRecord) => Promise<void>;
 }
 
 export type InvocationType = 'Event' | 'RequestResponse';
@@ -33,24 +56,58 @@ export interface InvocationRecord {
   dropped?: boolean;
   /** A second delivery of the same event (Lambda delivers async events at least once). */
   duplicate?: boolean;
+  /** 0 for the first attempt of an Event invocation, then 1, 2 for Lambda's retries (same id). */
+  attempt?: number;
+  /** The calling function (its SDK's app id, AWS_SDK_UA_APP_ID), when a function made the call. */
+  caller?: string;
+  /** Its execution environment was killed (an injected crash). */
+  killed?: boolean;
 }
 
-/** Faults a test can inject into `Event` invocations, as Lambda's own delivery can have them. */
+/** Faults a test (or `npm run emulate -- --fault`) can inject, as Lambda and its callers can have them. */
 export interface InvocationFaults {
   /** Accept the event (202) and never run it: a lost or crashed invocation. */
   dropEvent?: (functionName: string, payload: unknown) => boolean;
   /** Run the event twice at once: an at-least-once delivery. */
   duplicateEvent?: (functionName: string, payload: unknown) => boolean;
+  /** Answer this call of the Lambda API with 429 TooManyRequestsException (a throttle) instead. */
+  throttle?: (operation: string) => boolean;
+  /** Whether the function making this invoke call (`caller`) dies as it makes it: the call is never answered. */
+  killCaller?: (functionName: string, payload: unknown, caller: string | undefined) => boolean;
+  /** When (epoch ms) this invocation starts: later than asked, as a slow start or a queue would have it. */
+  startAt?: (functionName: string, payload: unknown) => Promise<number | undefined>;
+  /** When (epoch ms) this invocation's execution environment is killed, as an out-of-memory kill would. */
+  crashAt?: (functionName: string, payload: unknown) => Promise<number | undefined>;
 }
 
 export interface LambdaEmulatorOptions {
   functions: EmulatedFunction[];
+  /** For the ARNs in failure records. */
+  region?: string;
   /** What GetAccountSettings answers as AccountLimit.UnreservedConcurrentExecutions. */
   unreservedConcurrency?: number;
   /** Reserved concurrency per function name, as GetFunctionConcurrency answers. */
   reservedConcurrency?: Record<string, number>;
+  /**
+   * The waits before Lambda's first and second retry of a failed Event invocation. Lambda waits
+   * about a minute, then about two; an emulated stack may shorten them.
+   */
+  retryDelaysMs?: number[];
   faults?: InvocationFaults;
   log?: (message: string) => void;
+}
+
+/** Lambda's own waits before the retries of a failed asynchronous invocation. */
+export const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000];
+
+/** `… app/fanout-emulated-worker …` in the SDK's user agent → the calling function. */
+function callerOf(request: IncomingMessage): string | undefined {
+  const agents = [request.headers['x-amz-user-agent'], request.headers['user-agent']].filter((value): value is string => typeof value === 'string');
+  for (const agent of agents) {
+    const match = /(?:^|\s)app\/(\S+)/.exec(agent);
+    if (match) return match[1];
+  }
+  return undefined;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -83,6 +140,8 @@ export class LambdaEmulator {
   readonly invocations: InvocationRecord[] = [];
   private readonly functions: Map<string, EmulatedFunction>;
   private readonly running = new Set<Promise<void>>();
+  /** Invocations under way, with the switch that kills their execution environment. */
+  private readonly live = new Map<InvocationRecord, AbortController>();
   private readonly reserved: Map<string, number>;
   private readonly http = new LoopbackServer(
     'the Lambda emulator',
@@ -114,13 +173,29 @@ export class LambdaEmulator {
     else this.reserved.set(functionName, value);
   }
 
+  /** Kills the execution environments of every invocation of `functionName` under way. */
+  killRunning(functionName: string): number {
+    let killed = 0;
+    for (const [record, controller] of this.live) {
+      if (record.functionName !== functionName || controller.signal.aborted) continue;
+      controller.abort();
+      killed++;
+    }
+    return killed;
+  }
+
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const invoke = INVOKE_PATH.exec(url.pathname);
+    const operation = invoke ? 'Invoke' : ACCOUNT_SETTINGS_PATH.test(url.pathname) ? 'GetAccountSettings' : 'GetFunctionConcurrency';
+    if (this.faults.throttle?.(operation)) {
+      await readRequestText(request);
+      return sendError(response, 429, 'TooManyRequestsException', 'Rate Exceeded.');
+    }
     if (invoke && request.method === 'POST') {
       const body = await readRequestText(request);
       const type = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
-      return this.onInvoke(functionNameOf(invoke[1]!), String(type), body, response);
+      return this.onInvoke(functionNameOf(invoke[1]!), String(type), body, response, callerOf(request));
     }
     if (ACCOUNT_SETTINGS_PATH.test(url.pathname) && request.method === 'GET') {
       return sendJson(response, 200, {
@@ -144,7 +219,7 @@ export class LambdaEmulator {
     sendError(response, 404, 'UnknownOperationException', `${request.method} ${url.pathname} is not emulated`);
   }
 
-  private async onInvoke(name: string, type: string, body: string, response: ServerResponse): Promise<void> {
+  private async onInvoke(name: string, type: string, body: string, response: ServerResponse, caller: string | undefined): Promise<void> {
     const fn = this.functions.get(name);
     if (!fn) return sendError(response, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
     let payload: unknown;
@@ -157,18 +232,25 @@ export class LambdaEmulator {
       response.writeHead(204).end();
       return;
     }
+    if (caller !== undefined && this.faults.killCaller?.(name, payload, caller)) {
+      // The caller dies as it makes this call: the call is never answered, nor run.
+      this.options.log?.(`${caller} killed as it invoked ${name}`);
+      this.killRunning(caller);
+      response.socket?.destroy();
+      return;
+    }
     if (type === 'Event') {
       response.writeHead(202, { 'content-length': '0' }).end();
       if (this.faults.dropEvent?.(name, payload)) {
-        this.invocations.push({ id: randomUUID(), functionName: name, type: 'Event', payload, startedAt: Date.now(), dropped: true });
+        this.invocations.push({ id: randomUUID(), functionName: name, type: 'Event', payload, startedAt: Date.now(), dropped: true, ...(caller ? { caller } : {}) });
         return;
       }
-      this.track(this.invoke(fn, 'Event', payload).then(() => undefined));
-      if (this.faults.duplicateEvent?.(name, payload)) this.track(this.invoke(fn, 'Event', payload, true).then(() => undefined));
+      this.track(this.runEvent(fn, payload, caller, false));
+      if (this.faults.duplicateEvent?.(name, payload)) this.track(this.runEvent(fn, payload, caller, true));
       return;
     }
     if (type !== 'RequestResponse') return sendError(response, 400, 'InvalidParameterValueException', `unknown invocation type ${type}`);
-    const record = await this.invoke(fn, 'RequestResponse', payload);
+    const record = await this.invoke(fn, 'RequestResponse', payload, { caller });
     const headers = { 'x-amz-executed-version': '$LATEST' };
     if (record.error !== undefined) {
       return sendJson(response, 200, { errorType: 'Error', errorMessage: record.error, trace: [] }, { ...headers, 'x-amz-function-error': 'Unhandled' });
@@ -176,15 +258,75 @@ export class LambdaEmulator {
     sendJson(response, 200, record.result ?? null, headers);
   }
 
-  /** Runs a function's handler here, as Lambda would for one invocation, and records it. */
-  async invoke(fn: EmulatedFunction, type: InvocationType, payload: unknown, duplicate = false): Promise<InvocationRecord> {
+  /**
+   * An Event invocation as Lambda runs it: attempted, retried after a wait as many times as the
+   * function allows (under the same request id), and, when every attempt failed, its record sent
+   * to the function's on-failure destination.
+   */
+  private async runEvent(fn: EmulatedFunction, payload: unknown, caller: string | undefined, duplicate: boolean): Promise<void> {
+    const id = randomUUID();
+    const retries = fn.asyncRetries ?? 0;
+    const delays = this.options.retryDelaysMs ?? LAMBDA_RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.invoke(fn, 'Event', payload, { id, attempt, duplicate, caller });
+      if (record.error === undefined) return;
+      if (attempt >= retries) {
+        if (fn.onFailure) await fn.onFailure(this.failureRecord(fn, record, attempt + 1)).catch((error: unknown) => this.options.log?.(`${fn.name}: its on-failure destination failed: ${String(error)}`));
+        return;
+      }
+      await sleep(delays[Math.min(attempt, delays.length - 1)] ?? 0);
+    }
+  }
+
+  private failureRecord(fn: EmulatedFunction, record: InvocationRecord, attempts: number): AsyncFailureRecord {
+    const killed = record.killed === true;
+    return {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: record.id,
+        functionArn: `arn:aws:lambda:${this.options.region ?? 'us-east-1'}:000000000000:function:${fn.name}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: record.payload,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: killed
+        ? { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${record.id} Error: Runtime exited with error: signal: killed` }
+        : { errorType: 'Error', errorMessage: record.error ?? 'failed' },
+    };
+  }
+
+  /** Runs a function's handler, as Lambda would for one invocation, and records it. */
+  async invoke(
+    fn: EmulatedFunction,
+    type: InvocationType,
+    payload: unknown,
+    options: { id?: string; attempt?: number; duplicate?: boolean; caller?: string } = {},
+  ): Promise<InvocationRecord> {
+    const startAt = await this.faults.startAt?.(fn.name, payload);
+    if (startAt !== undefined && startAt > Date.now()) await sleep(startAt - Date.now());
     const startedAt = Date.now();
-    const record: InvocationRecord = { id: randomUUID(), functionName: fn.name, type, payload, startedAt, ...(duplicate ? { duplicate } : {}) };
+    const record: InvocationRecord = {
+      id: options.id ?? randomUUID(),
+      functionName: fn.name,
+      type,
+      payload,
+      startedAt,
+      ...(options.duplicate ? { duplicate: true } : {}),
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+      ...(options.caller ? { caller: options.caller } : {}),
+    };
     this.invocations.push(record);
+    const kill = new AbortController();
+    this.live.set(record, kill);
+    const crashAt = await this.faults.crashAt?.(fn.name, payload);
+    const crashTimer = crashAt === undefined ? undefined : setTimeout(() => kill.abort(), Math.max(0, crashAt - Date.now()));
     const context: EmulatedContext = {
       functionName: fn.name,
       awsRequestId: record.id,
       getRemainingTimeInMillis: () => Math.max(0, startedAt + fn.timeoutS * 1000 - Date.now()),
+      signal: kill.signal,
     };
     try {
       // JSON in, JSON out, as across the real service.
@@ -193,6 +335,9 @@ export class LambdaEmulator {
       record.error = error instanceof Error ? error.message : String(error);
       this.options.log?.(`${fn.name} (${type}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     } finally {
+      clearTimeout(crashTimer);
+      this.live.delete(record);
+      if (kill.signal.aborted) record.killed = true;
       record.endedAt = Date.now();
       if (record.endedAt - startedAt > fn.timeoutS * 1000) record.error ??= `Task timed out after ${fn.timeoutS} seconds`;
     }

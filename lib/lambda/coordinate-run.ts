@@ -21,6 +21,8 @@ export interface CoordinateOptions {
   barrierMs: number;
   workerTimeoutMs: number;
   stragglerGraceMs: number;
+  /** How far ahead a lane's next slice is invoked (the plan's default when absent). */
+  chainLeadMs?: number;
 }
 
 /** Left between a worker's planned end of work and its timeout, beyond the drain and the writes. */
@@ -50,12 +52,15 @@ function sliceTooLong(plan: RunPlan, workerTimeoutMs: number): InputError | unde
 /**
  * The coordinator: plans the run from the request, refuses it when Lambda's concurrency cannot
  * hold its busiest moment, then starts it through the core (plan stored, run item written, start
- * barrier set, first slice fanned out) and sets the run's watchdog.
+ * barrier set, first slices fanned out). The run's supervisor (an aggregator invocation that
+ * watches it to its deadline) is armed before the first worker is invoked: should this function
+ * die half-way through the fan-out (a timeout, an out-of-memory kill: no `finally` runs then),
+ * the supervisor invokes the lanes it never reached, and the run ends by its deadline whoever polls.
  */
 export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDeps, options: CoordinateOptions): Promise<CoordinatorResult> {
   let plan: RunPlan;
   try {
-    plan = planRun(settingsFromRunRequest(event.scenario), { platform: 'aws', runId: event.runId });
+    plan = planRun(settingsFromRunRequest(event.scenario), { platform: 'aws', runId: event.runId, chainLeadMs: options.chainLeadMs });
     const problem = sliceTooLong(plan, options.workerTimeoutMs);
     if (problem) throw problem;
   } catch (error) {
@@ -68,21 +73,18 @@ export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDep
   if (shortfall) return { outcome: 'quota', ...shortfall };
   if (await deps.results.getRun(plan.runId)) return { outcome: 'exists', runId: plan.runId };
 
-  try {
-    const record = await startRun(plan, deps, { barrierMs: options.barrierMs });
-    return {
-      outcome: 'started',
-      runId: record.runId,
-      startAt: record.startAt,
-      plannedEndAt: record.plannedEndAt,
-      steps: record.steps,
-      totalSlices: record.totalSlices,
-      peakConcurrentWorkers,
-      warnings: plan.warnings,
-    };
-  } finally {
-    // Set even when the fan-out failed half-way: whatever started is then finalised, not left running.
-    const run = await deps.results.getRun(plan.runId);
-    if (run) await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: runDeadline(run, options.stragglerGraceMs) });
-  }
+  const record = await startRun(plan, deps, {
+    barrierMs: options.barrierMs,
+    beforeFanOut: (run) => deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: runDeadline(run, options.stragglerGraceMs) }),
+  });
+  return {
+    outcome: 'started',
+    runId: record.runId,
+    startAt: record.startAt,
+    plannedEndAt: record.plannedEndAt,
+    steps: record.steps,
+    totalSlices: record.totalSlices,
+    peakConcurrentWorkers,
+    warnings: plan.warnings,
+  };
 }

@@ -23,8 +23,14 @@ export const runtimeEnvSchema = z.object({
   /** After the planned end and the drain, how long stragglers get before the run is finalised without them. */
   FANOUT_STRAGGLER_GRACE_MS: positiveNumber.default(60_000),
   FANOUT_RETENTION_DAYS: positiveNumber.default(90),
-  /** How often the run's watchdog reads the run while it waits for the deadline. */
-  FANOUT_WATCH_POLL_MS: positiveNumber.default(15_000),
+  /** How often the run's supervisor looks at the run (lost slices, complete steps, the deadline). */
+  FANOUT_WATCH_POLL_MS: positiveNumber.default(5000),
+  /** How long a planned slice's claim may take (a cold start) before the supervisor invokes the slice itself. */
+  FANOUT_CLAIM_GRACE_MS: positiveNumber.default(5000),
+  /** How long the finalisation lock holds if its holder dies (an aggregator cannot run longer than 15 min). */
+  FANOUT_FINALIZE_LEASE_MS: positiveNumber.default(300_000),
+  /** How far ahead a lane's next slice is invoked; the plan's own default (10 s) when unset. */
+  FANOUT_CHAIN_LEAD_MS: positiveNumber.optional(),
   /** Emulator endpoints; never set on AWS. */
   FANOUT_S3_ENDPOINT: optionalUrl,
   FANOUT_DYNAMODB_ENDPOINT: optionalUrl,
@@ -43,6 +49,9 @@ export interface RuntimeConfig {
   stragglerGraceMs: number;
   retentionDays: number;
   watchPollMs: number;
+  claimGraceMs: number;
+  finalizeLeaseMs: number;
+  chainLeadMs?: number;
 }
 
 export function runtimeConfigFromEnv(env: Record<string, string | undefined>): RuntimeConfig {
@@ -67,6 +76,9 @@ export function runtimeConfigFromEnv(env: Record<string, string | undefined>): R
     stragglerGraceMs: e.FANOUT_STRAGGLER_GRACE_MS,
     retentionDays: e.FANOUT_RETENTION_DAYS,
     watchPollMs: e.FANOUT_WATCH_POLL_MS,
+    claimGraceMs: e.FANOUT_CLAIM_GRACE_MS,
+    finalizeLeaseMs: e.FANOUT_FINALIZE_LEASE_MS,
+    ...(e.FANOUT_CHAIN_LEAD_MS === undefined ? {} : { chainLeadMs: e.FANOUT_CHAIN_LEAD_MS }),
   };
 }
 
@@ -84,7 +96,10 @@ export function envForRuntimeConfig(config: RuntimeConfig): Record<string, strin
     FANOUT_STRAGGLER_GRACE_MS: String(config.stragglerGraceMs),
     FANOUT_RETENTION_DAYS: String(config.retentionDays),
     FANOUT_WATCH_POLL_MS: String(config.watchPollMs),
+    FANOUT_CLAIM_GRACE_MS: String(config.claimGraceMs),
+    FANOUT_FINALIZE_LEASE_MS: String(config.finalizeLeaseMs),
   };
+  if (config.chainLeadMs !== undefined) env.FANOUT_CHAIN_LEAD_MS = String(config.chainLeadMs);
   const endpoints = config.connection.endpoints;
   if (endpoints?.s3) env.FANOUT_S3_ENDPOINT = endpoints.s3;
   if (endpoints?.dynamodb) env.FANOUT_DYNAMODB_ENDPOINT = endpoints.dynamodb;

@@ -215,3 +215,20 @@ export function firstTasks(plan: RunPlan, startAt: number): SliceTask[] {
 export function invocationsDuring(plan: RunPlan, task: SliceTask): ScheduledInvocation[] {
   return invocationPlan(plan, task.startAt).bySlice.get(`${task.lane}/${task.slice}`) ?? [];
 }
+
+/** One slice invocation and when the plan makes it: by the coordinator's fan-out, or by a running slice. */
+export interface PlannedInvocation {
+  task: SliceTask;
+  /** Ms from the start barrier when a running slice invokes it; absent: the coordinator fans it out. */
+  atOffsetMs?: number;
+}
+
+/** Every slice invocation of the run and who makes it when: what the run's supervisor checks off. */
+export function plannedInvocations(plan: RunPlan, startAt: number): PlannedInvocation[] {
+  const invocations = invocationPlan(plan, startAt);
+  return [
+    ...invocations.first.map((task) => ({ task })),
+    ...[...invocations.bySlice.values()].flat().map(({ task, atOffsetMs }) => ({ task, atOffsetMs })),
+  ];
+}
+

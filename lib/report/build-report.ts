@@ -4,8 +4,10 @@ import { GENERATOR_LIMIT_ERRORS, NOT_THE_TARGETS_ERRORS } from '../engine/classi
 import type { PlannedStep, RunPlan } from '../plan/run-plan.js';
 import { allSliceTasks, expectedPartCount, expectedParts } from '../plan/slice-task.js';
 import { holds, measure, parseCriteria } from '../slo/criterion.js';
+import type { FailedInvocation } from '../ports/result-store.js';
 import type {
   CriterionResult,
+  MissingPart,
   OpenModelCounts,
   PlanSummary,
   Report,
@@ -96,15 +98,22 @@ export function stepReport(plan: RunPlan, planned: PlannedStep, stats: MergedSta
     ...block,
     startedAt: stats.slices === 0 ? null : new Date(stats.firstStart).toISOString(),
     durationS: stats.slices === 0 ? 0 : round(stats.spanSeconds(), 3),
-    planned: { ...levelFields(plan, planned.level), workers: planned.workers, durationS: planned.durationMs / 1000 },
+    planned: {
+      ...levelFields(plan, planned.level),
+      workers: planned.workers,
+      durationS: planned.durationMs / 1000,
+      laneSeconds: round((planned.workers * planned.durationMs) / 1000, 3),
+    },
     achieved: {
       workersStarted: stats.workersStarted.size,
       rps: block.rps,
       startLagMs: { mean: stats.slices === 0 ? 0 : round(stats.startLagTotalMs / stats.slices, 1), max: stats.startLagMaxMs },
+      laneSeconds: round(stats.ranMs / 1000, 3),
       saturatedWorkers: stats.saturatedWorkers.size,
     },
-    completeness: { expected, received: stats.slices },
-    status: stats.slices >= expected ? 'completed' : 'partial',
+    completeness: { expected, received: stats.slices, ...(stats.lateParts > 0 ? { late: stats.lateParts } : {}) },
+    // A late slice arrived, but ran only part of its window: the step did not get its planned load.
+    status: stats.slices >= expected && stats.lateParts === 0 ? 'completed' : 'partial',
     judged: unjudged === undefined,
     ...(unjudged === undefined ? {} : { notJudgedBecause: unjudged }),
     ...(plan.settings.model === 'open' ? { open: openCounts(stats) } : {}),
@@ -147,6 +156,45 @@ export interface ReportInput {
   stopRequested: boolean;
   /** Problems met while aggregating (unreadable slices and the like). */
   warnings: string[];
+  /** Invocations of the run that failed for good (AWS: from the on-failure destination). */
+  failedInvocations?: FailedInvocation[];
+}
+
+const MISSING_LISTED = 100;
+
+/** The step results the plan called for that never arrived, step by step. */
+function missingParts(plan: RunPlan, stepStats: MergedStats[]): MissingPart[] {
+  return plan.steps.flatMap((step) =>
+    expectedParts(plan, step.index)
+      .filter(({ slice, lane }) => !stepStats[step.index]!.parts.has(`${slice}/${lane}`))
+      .map(({ slice, lane }) => ({ step: step.index, slice, lane })),
+  );
+}
+
+/** One line a reader can act on: which slices were lost, and which started late. */
+function completenessWarnings(missing: MissingPart[], steps: StepReport[]): string[] {
+  const warnings: string[] = [];
+  if (missing.length > 0) {
+    const listed = missing.slice(0, 10).map((part) => `step ${part.step + 1} slice ${part.slice} lane ${part.lane}`);
+    warnings.push(`${missing.length} step result(s) never arrived (${listed.join(', ')}${missing.length > listed.length ? ', …' : ''}): those workers' load is not in the report`);
+  }
+  for (const step of steps) {
+    const late = step.completeness.late ?? 0;
+    if (late === 0) continue;
+    const planned = step.planned.laneSeconds ?? 0;
+    const achieved = step.achieved.laneSeconds ?? 0;
+    warnings.push(
+      `step ${step.index + 1}: ${late} slice(s) started late (up to ${(step.achieved.startLagMs.max / 1000).toFixed(1)} s): ` +
+        `${achieved.toFixed(1)} of ${planned.toFixed(1)} planned worker-seconds of load ran`,
+    );
+  }
+  return warnings;
+}
+
+function failedInvocationsWarning(failures: FailedInvocation[]): string[] {
+  if (failures.length === 0) return [];
+  const listed = failures.slice(0, 5).map((failure) => `${failure.function} ${failure.what} (${failure.error})`);
+  return [`${failures.length} invocation(s) failed: ${listed.join('; ')}${failures.length > listed.length ? '; …' : ''}`];
 }
 
 /**
@@ -158,10 +206,13 @@ export function buildReport(input: ReportInput): Report {
   const steps = plan.steps.map((planned, index) => stepReport(plan, planned, input.stepStats[index]!));
   const expected = steps.reduce((sum, step) => sum + step.completeness.expected, 0);
   const received = steps.reduce((sum, step) => sum + step.completeness.received, 0);
+  const late = steps.reduce((sum, step) => sum + (step.completeness.late ?? 0), 0);
+  const missing = missingParts(plan, input.stepStats);
+  const failures = input.failedInvocations ?? [];
   let status: ReportStatus;
   if (input.stopRequested) status = 'aborted';
   else if (received === 0) status = 'failed';
-  else status = received < expected ? 'partial' : 'completed';
+  else status = received < expected || late > 0 ? 'partial' : 'completed';
 
   const report: Report = {
     schemaVersion: 1,
@@ -175,7 +226,12 @@ export function buildReport(input: ReportInput): Report {
       plan: summarizePlan(plan),
     },
     status,
-    completeness: { expected, received },
+    completeness: {
+      expected,
+      received,
+      ...(late > 0 ? { late } : {}),
+      ...(missing.length > 0 && !input.stopRequested ? { missing: missing.slice(0, MISSING_LISTED) } : {}),
+    },
     totals: {
       ...statsBlock(totals),
       ...(plan.settings.model === 'open' ? { open: openCounts(totals) } : {}),
@@ -197,11 +253,16 @@ export function buildReport(input: ReportInput): Report {
     ...(totals.iterations.size > 0 ? { flows: flowsBlock(totals) } : {}),
     ...(plan.settings.warmUpMs > 0 ? { warmUp: warmUpBlock(plan, totals) } : {}),
     thresholds: plan.settings.thresholds.map((expression) => evaluate(expression, statsBlock(totals))),
+    ...(failures.length > 0
+      ? { failedInvocations: failures.map(({ function: fn, what, condition, error, attempts }) => ({ function: fn, what, condition, error, attempts })) }
+      : {}),
     warnings: [
       ...(plan.settings.tls?.insecure ? ["TLS certificates were not checked (--insecure / tls.insecure): the target's identity is unverified"] : []),
       ...plan.warnings,
       ...input.warnings,
       ...generatorWarnings(plan, steps),
+      ...(input.stopRequested ? [] : completenessWarnings(missing, steps)),
+      ...failedInvocationsWarning(failures),
     ],
   };
 

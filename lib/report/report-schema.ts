@@ -28,15 +28,34 @@ export const reportStatusSchema = z
   .enum(['completed', 'partial', 'aborted', 'failed'])
   .meta({
     id: 'ReportStatus',
-    description: 'completed: every planned slice reported; partial: some are missing; aborted: stopped early; failed: no data at all.',
+    description:
+      'completed: every planned slice reported, none started late; partial: some are missing or started late; aborted: stopped early; failed: no data at all.',
   });
+
+export const missingPartSchema = z
+  .strictObject({ step: count, slice: count, lane: count.describe('the worker (lane)') })
+  .meta({ id: 'MissingPart', description: 'A step result that never arrived: that worker\'s slice was lost (crashed, never invoked, or its write failed).' });
 
 export const completenessSchema = z
   .strictObject({
     expected: count.describe('step results the plan called for: one per worker and slice covering the step'),
     received: count.describe('step results that arrived and were merged'),
+    late: count
+      .optional()
+      .describe('of those received, results of slices that started more than 1 s after their planned start (warm-up aside): they ran only part of their window'),
+    missing: z.array(missingPartSchema).optional().describe('the step results that never arrived (at most 100 listed)'),
   })
   .meta({ id: 'Completeness' });
+
+export const failedInvocationSchema = z
+  .strictObject({
+    function: z.string().describe('worker or aggregator'),
+    what: z.string().describe('what the invocation was for: a lane\'s slice, a merge, the watch over the run'),
+    condition: z.string().describe("Lambda's reason: RetriesExhausted or EventAgeExceeded"),
+    error: z.string(),
+    attempts: count,
+  })
+  .meta({ id: 'FailedInvocation', description: "An invocation that failed for good, from the stack's on-failure destination." });
 
 export const errorSampleSchema = z
   .strictObject({ type: z.string(), message: z.string(), count })
@@ -76,6 +95,7 @@ export const stepReportSchema = statsBlockSchema
     planned: z.strictObject({
       workers: count,
       durationS: z.number().min(0),
+      laneSeconds: z.number().min(0).optional().describe('worker-seconds of load the plan called for: workers × duration'),
       users: count.optional(),
       rate: z.number().min(0).optional(),
     }),
@@ -83,6 +103,11 @@ export const stepReportSchema = statsBlockSchema
       workersStarted: count,
       rps: z.number().min(0),
       startLagMs: z.strictObject({ mean: z.number().min(0), max: z.number().min(0) }),
+      laneSeconds: z
+        .number()
+        .min(0)
+        .optional()
+        .describe('worker-seconds of load actually run inside the planned windows: less than planned when a worker started late or was lost'),
       saturatedWorkers: count.describe('workers whose event loop was busy or lagging: they may have measured themselves'),
     }),
     completeness: completenessSchema,
@@ -211,6 +236,10 @@ export const reportSchema = z
       .optional()
       .describe("the first part of every slice (a fresh worker's JIT, its new connections), measured apart: not in the steps, the totals or the timeline"),
     thresholds: z.array(criterionResultSchema).describe('k6-style pass/fail criteria on the totals'),
+    failedInvocations: z
+      .array(failedInvocationSchema)
+      .optional()
+      .describe('invocations of the run that failed for good (AWS: the on-failure destination); each may have cost a slice or a merge'),
     warnings: z.array(z.string()),
   })
   .meta({

@@ -3,6 +3,8 @@ import type {
   completenessSchema,
   criterionResultSchema,
   errorSampleSchema,
+  failedInvocationSchema,
+  missingPartSchema,
   latencySummarySchema,
   openModelCountsSchema,
   planSummarySchema,
@@ -22,6 +24,8 @@ export type LatencySummary = z.infer<typeof latencySummarySchema>;
 export type ReportStatus = z.infer<typeof reportStatusSchema>;
 export type Completeness = z.infer<typeof completenessSchema>;
 export type ErrorSample = z.infer<typeof errorSampleSchema>;
+export type MissingPart = z.infer<typeof missingPartSchema>;
+export type FailedInvocationReport = z.infer<typeof failedInvocationSchema>;
 export type StatsBlock = z.infer<typeof statsBlockSchema>;
 export type OpenModelCounts = z.infer<typeof openModelCountsSchema>;
 export type StepReport = z.infer<typeof stepReportSchema>;

@@ -67,12 +67,7 @@ export async function runAws(options: AwsRunOptions): Promise<AwsRunResult> {
     }
   }
 
-  try {
-    await options.api.startRun(scenarioDocumentOf(options.settings), runId);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 400 && error.body.problems) throw new InputError(error.body.problems);
-    throw error;
-  }
+  await startOnce(options.api, options.settings, runId, log);
   options.onStarted?.(runId);
 
   let stopSent = false;
@@ -97,13 +92,47 @@ export async function runAws(options: AwsRunOptions): Promise<AwsRunResult> {
         throw new Error(`run ${runId} is still not finalised ${CLIENT_PATIENCE_MS / 60_000} minutes after its planned end; see fanout status ${runId}`);
       }
       await sleep(options.pollMs ?? 2000);
-      status = await options.api.getRun(runId);
+      // The API client retried with backoff already; a poll that still failed is skipped, not fatal:
+      // the run goes on in the stack, and the next poll may get through.
+      status = await options.api.getRun(runId).catch((error: unknown) => {
+        if (!isTransient(error)) throw error;
+        log(`reading the run's status failed (${error instanceof Error ? error.message : String(error)}); trying again`);
+        return status;
+      });
     }
     options.onProgress?.(status);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
   return downloadReport(options.api, runId, options.outDir);
+}
+
+/** Failures of the way to the API, not answers about the run: worth another try. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 429 || error.status >= 500;
+  return error instanceof Error && !(error instanceof InputError);
+}
+
+/**
+ * Starts the run under the id the CLI chose. A start whose answer was lost and was retried (by
+ * the API client) meets its own run: 409 `exists` for this fresh id means it started. A start the
+ * stack answered with a failure may still have started the run (its coordinator died after
+ * writing it; the run's supervisor takes over): if the run exists, it is followed.
+ */
+async function startOnce(api: FanoutApiClient, settings: RunSettings, runId: string, log: (message: string) => void): Promise<void> {
+  try {
+    await api.startRun(scenarioDocumentOf(settings), runId);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400 && error.body.problems) throw new InputError(error.body.problems);
+    if (error instanceof ApiError && error.status === 409 && error.body.error === 'exists') return;
+    if (!isTransient(error)) throw error;
+    const started = await api.getRun(runId).then(
+      () => true,
+      () => false,
+    );
+    if (!started) throw error;
+    log(`starting run ${runId} answered ${error instanceof Error ? error.message : String(error)}, but the run exists: following it`);
+  }
 }
 
 /** Downloads a finalised run's report.json to `<outDir>/<runId>/report.json`. */

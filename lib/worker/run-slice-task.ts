@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
 import { loadLaneData } from '../flow/lane-data.js';
@@ -5,7 +6,7 @@ import { userFactoryFor } from '../flow/user-factory.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
 import { encodeSliceResult, SLICE_RESULT_CONTENT_TYPE, type SliceResult, type TimelineInterval } from '../engine/slice-result.js';
 import type { RunPlan } from '../plan/run-plan.js';
-import { expectedPartCount, invocationsDuring, planKey, sliceWindow, stepPartKey, type SliceTask, type StepPartKey } from '../plan/slice-task.js';
+import { invocationsDuring, planKey, sliceWindow, stepPartKey, type SliceTask, type StepPartKey } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore } from '../ports/result-store.js';
@@ -21,11 +22,13 @@ export interface WorkerDeps {
   log?: (message: string) => void;
   /** How often the stop flag is read; about a second, so that a stop ends every worker within ~2 s. */
   stopPollMs?: number;
+  /** This invocation's id (Lambda's request id), which its claim carries; a fresh one when absent. */
+  invocationId?: string;
 }
 
 export type SliceTaskOutcome =
   | { ran: true; results: SliceResult[]; stored: number; storeFailures: string[] }
-  | { ran: false; reason: 'duplicate' | 'stopped-before-start' };
+  | { ran: false; reason: 'duplicate' | 'stopped-before-start' | 'window-passed' };
 
 const plans = new Map<string, RunPlan>();
 
@@ -41,29 +44,32 @@ export async function loadPlan(blobs: BlobStore, runId: string): Promise<RunPlan
 }
 
 /**
- * Stores one step's result of this slice and counts it once; the step's last result starts the
- * step's aggregation. Done as each step ends, while the slice's load goes on.
+ * Stores one step's result of this slice and records it once. Done as each step ends, while the
+ * slice's load goes on. The run's supervisor counts the records and merges a step once all are in.
  */
-async function storeStepResult(plan: RunPlan, task: SliceTask, result: SliceResult, deps: WorkerDeps): Promise<void> {
+async function storeStepResult(task: SliceTask, result: SliceResult, deps: WorkerDeps): Promise<void> {
   const part: StepPartKey = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
   await deps.blobs.put(stepPartKey(part), encodeSliceResult(result), SLICE_RESULT_CONTENT_TYPE);
-  const completion = await deps.results.completePart(part);
-  if (completion.first && completion.doneInStep >= expectedPartCount(plan, result.step)) {
-    await deps.invoker.invokeAggregator({ runId: task.runId, step: result.step });
-  }
+  await deps.results.completePart(part);
 }
 
 /**
  * A worker's whole job, the same on Lambda and on one machine: claim the slice (so a duplicated
  * invocation does nothing), invoke the lane's next slice (and lanes this one starts) ahead of time,
  * wait for the start, generate load until the end or a stop, store each step's result as the step
- * ends and count it exactly once, and start a step's aggregation when its last result is in.
+ * ends and record it exactly once. A slice invoked after its window has passed (a lane taken up
+ * again by the supervisor too late) runs nothing; one invoked late runs what is left of its window,
+ * and its results say so (their actual start against the planned one).
  */
 export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<SliceTaskOutcome> {
   const log = deps.log ?? (() => {});
   const plan = await loadPlan(deps.blobs, task.runId);
-  const { plannedStart } = sliceWindow(plan, task);
-  if (!(await deps.results.claimSlice(task))) {
+  const { plannedStart, plannedEnd } = sliceWindow(plan, task);
+  if (Date.now() >= plannedEnd) {
+    log(`slice ${describe(task)} was invoked after its window had passed: nothing to run`);
+    return { ran: false, reason: 'window-passed' };
+  }
+  if (!(await deps.results.claimSlice(task, deps.invocationId ?? randomUUID()))) {
     log(`slice ${describe(task)} was already claimed: duplicate invocation, nothing to do`);
     return { ran: false, reason: 'duplicate' };
   }
@@ -104,15 +110,29 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
         deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
         if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);
         // A failed write costs that step's share of this slice (completeness shows it), never the others.
-        storing.push(storeStepResult(plan, task, result, deps).catch((error: unknown) => void storeFailures.push(`step ${result.step}: ${String(error)}`)));
+        storing.push(storeStepResult(task, result, deps).catch((error: unknown) => void storeFailures.push(`step ${result.step}: ${String(error)}`)));
       },
     });
     if (stop.signal.aborted) cancelInvocations();
     await Promise.all(storing);
     for (const failure of storeFailures) log(`slice ${describe(task)}: storing a step result failed: ${failure}`);
+    await mergeIfLate(task, deps, log);
     return { ran: true, results, stored: results.length - storeFailures.length, storeFailures };
   } finally {
     clearInterval(poll);
+  }
+}
+
+/**
+ * Results that arrive after the run was finalised (a straggler past the deadline) are merged, not
+ * dropped: the run is finalised again, from everything stored.
+ */
+async function mergeIfLate(task: SliceTask, deps: WorkerDeps, log: (message: string) => void): Promise<void> {
+  try {
+    const run = await deps.results.getRun(task.runId);
+    if (run && run.status !== 'running') await deps.invoker.invokeAggregator({ runId: task.runId });
+  } catch (error) {
+    log(`slice ${describe(task)}: asking for the late results to be merged failed: ${String(error)}`);
   }
 }
 

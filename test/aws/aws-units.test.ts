@@ -16,8 +16,12 @@ import { handleApiRequest, type ApiDeps } from '../../lib/lambda/handle-api-requ
 import { envForRuntimeConfig, runtimeConfigFromEnv } from '../../lib/lambda/runtime-config.js';
 import { planRun } from '../../lib/plan/run-plan.js';
 import type { AggregateRequest, Invoker } from '../../lib/ports/invoker.js';
-import type { ResultStore } from '../../lib/ports/result-store.js';
 import { runRecord } from '../contract/result-store-contract.js';
+import { rm } from 'node:fs/promises';
+import { LocalBlobStore } from '../../lib/adapters/local/local-blob-store.js';
+import { LocalResultStore } from '../../lib/adapters/local/local-result-store.js';
+import { planKey } from '../../lib/plan/slice-task.js';
+import { tempDir } from '../helpers/run-helpers.js';
 
 const settingsOf = (document: ScenarioInput) => resolveRunSettings(parseScenario(document, 'test'));
 
@@ -128,21 +132,29 @@ test('the coordinator refuses a slice that cannot fit the worker\'s timeout, bef
   assert.deepEqual(result.outcome === 'bad-input' && result.problems.map((problem) => problem.field), ['load.sliceDuration']);
 });
 
-test('the watchdog hands its watch to a fresh invocation before Lambda\'s time runs out, and stands down for an ended run', async () => {
-  const invoked: AggregateRequest[] = [];
-  const invoker: Invoker = { invokeSlice: async () => assert.fail('no slices'), invokeAggregator: async (request) => void invoked.push(request) };
-  let status: 'running' | 'completed' = 'running';
-  const results = { getRun: async (runId: string) => ({ ...runRecord(runId), status }) } as unknown as ResultStore;
-  const deps = { blobs: undefined as never, results, invoker };
-  const finalizeAt = Date.now() + 3_600_000;
-  const handover = await handleAggregation({ runId: 'r-2', finalizeAt }, deps, { remainingMs: () => 30_000 });
-  assert.deepEqual(handover, { kind: 'rescheduled', finalizeAt });
-  assert.deepEqual(invoked, [{ runId: 'r-2', finalizeAt }]);
+test('the supervisor hands its watch to a fresh invocation before Lambda\'s time runs out, and stands down for an ended run', async () => {
+  const root = await tempDir('fanout-supervisor-');
+  try {
+    const blobs = new LocalBlobStore(root);
+    const results = new LocalResultStore(root);
+    const plan = planRun(settingsOf({ target: 'http://x.test', load: { users: 2, duration: '1h', workers: 1 } }), { platform: 'aws', runId: 'r-2' });
+    await blobs.put(planKey(plan.runId), JSON.stringify(plan));
+    await results.createRun({ ...runRecord(plan.runId), startAt: Date.now() + 60_000, plannedEndAt: Date.now() + 3_660_000 });
+    const invoked: AggregateRequest[] = [];
+    const invoker: Invoker = { invokeSlice: async () => assert.fail('no slice is overdue'), invokeAggregator: async (request) => void invoked.push(request) };
+    const deps = { blobs, results, invoker };
+    const finalizeAt = Date.now() + 3_600_000;
+    const handover = await handleAggregation({ runId: 'r-2', finalizeAt }, deps, { remainingMs: () => 30_000 });
+    assert.deepEqual(handover, { kind: 'rescheduled', finalizeAt });
+    assert.deepEqual(invoked, [{ runId: 'r-2', finalizeAt }]);
 
-  status = 'completed';
-  const ended = await handleAggregation({ runId: 'r-2', finalizeAt }, deps, { remainingMs: () => 900_000 });
-  assert.deepEqual(ended, { kind: 'already-final', runStatus: 'completed' });
-  assert.equal(invoked.length, 1);
+    await results.updateRun('r-2', { status: 'completed' });
+    const ended = await handleAggregation({ runId: 'r-2', finalizeAt }, deps, { remainingMs: () => 900_000 });
+    assert.deepEqual(ended, { kind: 'already-final', runStatus: 'completed' });
+    assert.equal(invoked.length, 1);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
 test('the functions\' environment: a missing variable is named; what an emulated stack sets reads back', () => {

@@ -146,7 +146,10 @@ test('duplicated worker invocations leave the results unchanged', async () => {
     const lambda = lambdaClient(stack.config.connection);
     const task: SliceTask = { ...(workers[0]!.payload as SliceTask) };
     const again = await lambda.send(new InvokeCommand({ FunctionName: stack.functions.worker, Payload: JSON.stringify(task) }));
-    assert.deepEqual(JSON.parse(new TextDecoder().decode(again.Payload)), { ran: false, reason: 'duplicate' });
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(again.Payload)), { ran: false, reason: 'window-passed' });
+    // And one whose window is still open meets the claim: nothing runs twice.
+    const claimed = await lambda.send(new InvokeCommand({ FunctionName: stack.functions.worker, Payload: JSON.stringify({ ...task, startAt: Date.now() + 60_000 }) }));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(claimed.Payload)), { ran: false, reason: 'duplicate' });
     const rerun = await lambda.send(new InvokeCommand({ FunctionName: stack.functions.aggregator, Payload: JSON.stringify({ runId: started.runId }) }));
     assert.equal(rerun.FunctionError, undefined);
     const after = await reportOf(started.runId);
@@ -191,9 +194,10 @@ test('a stop request ends every worker within about 2 s and still yields a repor
   }
 });
 
-test('slices that never arrive: the watchdog finalises at the deadline with status partial', async () => {
+test('a slice that never runs: its lane goes on, and the supervisor finalises at the deadline with status partial, naming it', async () => {
   target = await startTestTarget({ delayMs: 2, statusByPath: { '/missing': 404 } });
-  // The second worker's first slice (it joins at step 2) is lost, and with it the slice it would have chained.
+  // The second worker's first slice (it joins at step 2) is lost every time it is invoked, and
+  // with it the chain timer that would have invoked the lane's next slice.
   stack.lambda.faults = {
     dropEvent: (name, payload) => {
       const task = payload as Partial<SliceTask>;
@@ -208,18 +212,24 @@ test('slices that never arrive: the watchdog finalises at the deadline with stat
     assert.ok(Date.now() >= started.plannedEndAt, 'finalised only after the planned end');
     const { report } = await reportOf(started.runId);
     assert.equal(report.status, 'partial');
-    assert.deepEqual(report.completeness, { expected: 6, received: 4 });
+    // The run's supervisor invoked lane 1's next slice itself: only the lost one is missing.
+    assert.deepEqual(report.completeness, { expected: 6, received: 5, missing: [{ step: 1, slice: 2, lane: 1 }] });
+    assert.ok(
+      workerInvocations(stack, started.runId).some((invocation) => (invocation.payload as SliceTask).lane === 1 && (invocation.payload as SliceTask).slice === 3 && (invocation.result as { ran?: boolean }).ran),
+      'lane 1 went on with slice 3',
+    );
     assert.deepEqual(
       report.steps.map((step) => step.status),
       ['completed', 'partial'],
     );
+    assert.match(report.warnings.join('\n'), /1 step result\(s\) never arrived \(step 2 slice 2 lane 1\)/);
     assert.equal(report.totals.requests, target.received());
     const items = await stepItems(started.runId);
     assert.deepEqual(
       items.map((item) => [item.status, item.receivedSlices]),
       [
         ['completed', 2],
-        ['partial', 2],
+        ['partial', 3],
       ],
     );
   } finally {

@@ -63,14 +63,14 @@ test('S3: keys live under runs/ in the bucket; slice histograms are sent with th
   assert.ok(tagging.has(`/${stack.bucket}/runs/tagged-run/report.json`));
 });
 
-test('DynamoDB: live progress adds every worker\'s interval into one item; steps take the larger user count', async () => {
+test('DynamoDB: live progress adds every worker\'s interval up over its shards; steps take the larger user count', async () => {
   const progress = new DynamoRunProgress(dynamoDocumentClient(connection()), stack.table);
   const interval = (i: number, requests: number, users: number) => ({ i, requests, errors: 1, users, latency: new Uint8Array() });
   await Promise.all([
-    progress.record('progress-run', 0, interval(3, 100, 10)),
-    progress.record('progress-run', 0, interval(3, 50, 5)),
-    progress.record('progress-run', 1, interval(3, 20, 30)),
-    progress.record('progress-run', 0, interval(4, 7, 15)),
+    progress.record('progress-run', 0, 0, interval(3, 100, 10)),
+    progress.record('progress-run', 1, 0, interval(3, 50, 5)),
+    progress.record('progress-run', 2, 1, interval(3, 20, 30)),
+    progress.record('progress-run', 0, 0, interval(4, 7, 15)),
   ]);
   assert.deepEqual(await progress.read('progress-run', [2, 3, 4]), [
     { interval: 3, requests: 170, errors: 3, users: 30, reports: 3 },

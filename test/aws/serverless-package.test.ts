@@ -134,10 +134,32 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
   }
   assert.equal(resources.WorkerLambdaFunction!.Properties.MemorySize, 1024);
 
-  // Async retries off on the worker (a failed slice must not triple its load).
+  // Async retries off on the worker (a failed slice must not triple its load), on for the aggregator
+  // (idempotent), as the emulated stack runs them; both send what fails for good to the queue.
   const invokeConfigs = Object.values(resources).filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig');
-  const workerConfig = invokeConfigs.find((resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify({ Ref: 'WorkerLambdaFunction' }));
-  assert.equal(workerConfig?.Properties.MaximumRetryAttempts, 0);
+  const queueArn = { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] };
+  for (const key of ['worker', 'aggregator'] as const) {
+    const config = invokeConfigs.find((resource) => JSON.stringify(resource.Properties.FunctionName) === JSON.stringify({ Ref: logicalId(key) }));
+    assert.equal(config?.Properties.MaximumRetryAttempts, FUNCTIONS[key].asyncRetries, `${key}'s async retries`);
+    assert.deepEqual(config?.Properties.DestinationConfig, { OnFailure: { Destination: queueArn } }, `${key}'s on-failure destination`);
+  }
+  assert.equal(FUNCTIONS.worker.asyncRetries, 0);
+  assert.equal(resources.FailedInvocationsQueue?.Type, 'AWS::SQS::Queue');
+  // The aggregator consumes the queue (and records each failure with its run).
+  const mappings = Object.values(resources).filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping');
+  assert.deepEqual(
+    mappings.map((mapping) => [mapping.Properties.EventSourceArn, mapping.Properties.FunctionName]),
+    [[queueArn, { 'Fn::GetAtt': ['AggregatorLambdaFunction', 'Arn'] }]],
+  );
+  // Destinations are sent with the function's own role; the consumer reads with the aggregator's.
+  const sqsActions = (role: string) => statementsOf(template, role).filter((statement) => actionsOf(statement).some((action) => action.startsWith('sqs:')));
+  assert.deepEqual(sqsActions('WorkerRole').map((statement) => [actionsOf(statement), statement.Resource]), [[['sqs:SendMessage'], queueArn]]);
+  assert.deepEqual(sqsActions('AggregatorRole').map((statement) => [actionsOf(statement).sort(), statement.Resource]), [
+    [['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage'], queueArn],
+  ]);
+  // No concurrency reserved for the worker unless asked for.
+  const reserved = resources.WorkerLambdaFunction!.Properties.ReservedConcurrentExecutions;
+  assert.ok(reserved === undefined || isNoValue(resolveIf(template, reserved)), 'no reserved concurrency without the param');
 
   // The HTTP API: exactly the API's routes, every one with AWS_IAM authorisation.
   const routes = Object.values(resources).filter((resource) => resource.Type === 'AWS::ApiGatewayV2::Route');
@@ -180,6 +202,9 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
   assert.ok(dynamo.length > 0 && dynamo.every((statement) => JSON.stringify(resourcesOf(statement)) === JSON.stringify([table])));
   const invoke = worker.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
   assert.deepEqual(invoke.flatMap(resourcesOf), [functionArn('fanout-test-worker'), functionArn('fanout-test-aggregator')]);
+  // The aggregator (the run's supervisor) invokes itself and the worker (a lane's lost slice).
+  const aggregatorInvoke = statementsOf(template, 'AggregatorRole').filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
+  assert.deepEqual(aggregatorInvoke.flatMap(resourcesOf), [functionArn('fanout-test-aggregator'), functionArn('fanout-test-worker')]);
   // The API may start runs (the coordinator) and finalise them (the aggregator), nothing else.
   const apiInvoke = statementsOf(template, 'ApiRole').filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
   assert.deepEqual(apiInvoke.flatMap(resourcesOf), [functionArn('fanout-test-coordinator'), functionArn('fanout-test-aggregator')]);
@@ -191,8 +216,15 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
   assert.ok(template.Outputs.WorkerFunctionName);
 });
 
-test('sls package with the params: the worker (only) in those subnets and security groups, its memory and architecture, Node 22', async () => {
-  const { template, output } = await packageStack(['vpcSubnetIds=subnet-a,subnet-b', 'vpcSecurityGroupIds=sg-x', 'workerMemory=2048', 'architecture=x86_64', 'nodeRuntime=nodejs22.x']);
+test('sls package with the params: the worker (only) in those subnets and security groups, its memory, architecture and reserved concurrency, Node 22', async () => {
+  const { template, output } = await packageStack([
+    'vpcSubnetIds=subnet-a,subnet-b',
+    'vpcSecurityGroupIds=sg-x',
+    'workerMemory=2048',
+    'architecture=x86_64',
+    'nodeRuntime=nodejs22.x',
+    'workerReservedConcurrency=0',
+  ]);
   const resources = template.Resources;
   assert.match(output, /Compiling to node22 bundle/);
   for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) assert.equal(resources[logicalId(key)]!.Properties.Runtime, 'nodejs22.x');
@@ -207,6 +239,8 @@ test('sls package with the params: the worker (only) in those subnets and securi
   assert.match(JSON.stringify(managed), /AWSLambdaVPCAccessExecutionRole/);
   assert.equal(resources.WorkerLambdaFunction!.Properties.MemorySize, 2048);
   assert.deepEqual(resources.WorkerLambdaFunction!.Properties.Architectures, ['x86_64']);
+  // The backstop: a reserved concurrency of 0 throttles every new worker invocation.
+  assert.equal(Number(resolveIf(template, resources.WorkerLambdaFunction!.Properties.ReservedConcurrentExecutions!)), 0);
 });
 
 /** Every module a bundle still loads at run time, as esbuild reads the bundle's imports and requires. */
@@ -267,8 +301,9 @@ test('the zips, each unpacked alone, run a whole run on the emulated stack under
     await stack.lambda.whenIdle();
     assert.equal(final.run.status, 'completed');
     const workers = workerInvocations(stack, started.runId);
-    assert.equal(workers.length, 6);
-    assert.ok(workers.every((invocation) => invocation.error === undefined && (invocation.result as { ran: boolean }).ran));
+    // Six slices ran, each once (a cold start slower than the claim grace may add a duplicate, which does nothing).
+    assert.equal(workers.filter((invocation) => (invocation.result as { ran: boolean }).ran).length, 6);
+    assert.ok(workers.every((invocation) => invocation.error === undefined));
 
     const link = await api.reportLink(started.runId);
     const { report } = (await api.downloadReport(link.url)) as { report: Report };

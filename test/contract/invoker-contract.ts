@@ -64,7 +64,7 @@ export function invokerContract(name: string, open: () => Promise<InvokerSubject
       assert.ok(result.requests > 0, 'the worker generated load');
       assert.equal(result.requests, target.received());
       assert.ok(result.actualStart >= startAt - 5, 'the worker waited for the start barrier');
-      assert.equal(await subject.results.claimSlice(task!), false, 'the worker claimed its slice');
+      assert.equal(await subject.results.claimSlice(task!, 'another-invocation'), false, 'the worker claimed its slice');
     });
 
     test('invokeAggregator returns at once, and the aggregator then merges the step into its item', async () => {

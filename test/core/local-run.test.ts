@@ -106,7 +106,7 @@ test('2 workers × 2 slices × 2 steps: 4/4 per step; with a slice lost, partial
     assert.deepEqual(again.steps[0], report.steps[0], 'the complete step is unchanged');
     assert.equal(again.steps[1]!.requests, report.steps[1]!.requests - lost.requests);
     assert.equal(again.totals.requests, report.totals.requests - lost.requests);
-    assert.deepEqual(again.completeness, { expected: 8, received: 7 });
+    assert.deepEqual(again.completeness, { expected: 8, received: 7, missing: [{ step: 1, slice: 3, lane: 0 }] });
     const stored = JSON.parse(await readFile(join(outDir, runId, 'report.json'), 'utf8')) as Report;
     assert.equal(stored.status, 'partial');
 

@@ -21,6 +21,9 @@ export interface TestTarget {
   port: number;
   /** Requests received (counted when the request arrives). */
   received(): number;
+  /** When (epoch ms) the first and the last request arrived; undefined before any. */
+  firstReceivedAt(): number | undefined;
+  lastReceivedAt(): number | undefined;
   /** Requests received per path. */
   receivedByPath(): Record<string, number>;
   /** Requests received per request target as sent: path and query. */
@@ -107,8 +110,12 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
     else serve();
   };
 
+  let firstAt: number | undefined;
+  let lastAt: number | undefined;
   const server = createServer((request, response) => {
     received++;
+    lastAt = Date.now();
+    firstAt ??= lastAt;
     const path = (request.url ?? '/').split('?')[0]!;
     byPath[path] = (byPath[path] ?? 0) + 1;
     byUrl[request.url ?? '/'] = (byUrl[request.url ?? '/'] ?? 0) + 1;
@@ -135,6 +142,8 @@ export async function startTestTarget(options: TestTargetOptions = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     port,
     received: () => received,
+    firstReceivedAt: () => firstAt,
+    lastReceivedAt: () => lastAt,
     receivedByPath: () => ({ ...byPath }),
     receivedByUrl: () => ({ ...byUrl }),
     authorizations: () => ({ ...authorizations }),

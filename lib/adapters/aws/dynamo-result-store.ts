@@ -1,27 +1,33 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
-import type { PartCompletion, ResultStore, RunRecord, StepRecord } from '../../ports/result-store.js';
+import type { FailedInvocation, FinalizationOptions, FinalizedRun, ResultStore, RunRecord, SliceRef, StepRecord } from '../../ports/result-store.js';
 import {
+  CLAIM_SK_PREFIX,
   DEFAULT_RETENTION_DAYS,
+  DONE_SK_PREFIX,
+  FAILED_SK_PREFIX,
+  PART_SHARDS,
   RUNS_TABLE,
   RUN_SK,
   STEP_SK_PREFIX,
   claimSk,
-  countSk,
   doneSk,
   expiresAt,
+  failedSk,
+  partsPk,
   runPk,
+  shardOfLane,
   stepSk,
 } from './runs-table.js';
-import { runRecordFromItem, stepRecordFromItem } from './table-items.js';
+import { failedInvocationFromItem, runRecordFromItem, stepRecordFromItem } from './table-items.js';
 
 export interface DynamoResultStoreOptions {
   /** Days before the TTL deletes a run's items. */
   retentionDays?: number;
 }
 
-type RunChanges = Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey'>>;
+type RunChanges = Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey' | 'partsDone'>>;
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -29,8 +35,9 @@ function isConditionFailure(error: unknown): boolean {
 
 /**
  * The ResultStore on one DynamoDB table, without transactions: a claim or a completion is a
- * conditional put (only the first writer succeeds), the step's completion count an atomic `ADD`
- * done only by that first writer, so that a duplicated worker invocation counts once.
+ * conditional put of an item of its own (only the first writer succeeds; a retried write finds it
+ * and adds nothing), spread over PART_SHARDS partition keys by lane; the run's supervisor counts
+ * the distinct completions. The finalisation lock is a conditional update of the run's item.
  */
 export class DynamoResultStore implements ResultStore {
   private readonly retentionDays: number;
@@ -144,39 +151,61 @@ export class DynamoResultStore implements ResultStore {
     return Item?.stopRequested === true;
   }
 
-  async claimSlice(task: SliceTask): Promise<boolean> {
-    return this.putOnce({
-      pk: runPk(task.runId),
-      sk: claimSk(task.slice, task.lane),
-      claimedAt: Date.now(),
-      expiresAt: this.ttl(),
-    });
+  async claimSlice(task: SliceTask, owner: string): Promise<boolean> {
+    const key = { pk: partsPk(task.runId, shardOfLane(task.lane)), sk: claimSk(task.slice, task.lane) };
+    if (await this.putOnce({ ...key, owner, claimedAt: Date.now(), expiresAt: this.ttl() })) return true;
+    // Taken: by another invocation, or by this one in an attempt whose answer was lost (the SDK
+    // retried a put that had been applied). Only the owner may go on.
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return Item?.owner === owner;
   }
 
-  async completePart(part: StepPartKey): Promise<PartCompletion> {
-    const first = await this.putOnce({
-      pk: runPk(part.runId),
+  /** Every item of the run's part shards whose sort key starts with `prefix`, as sort keys. */
+  private async partKeys(runId: string, prefix: string): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: PART_SHARDS }, async (_, shard) => {
+        const keys: string[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: { ':pk': partsPk(runId, shard), ':prefix': prefix },
+              ProjectionExpression: 'sk',
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) keys.push(String(item.sk));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return keys;
+      }),
+    );
+    return shards.flat();
+  }
+
+  async listClaims(runId: string, slice: number): Promise<number[]> {
+    const prefix = `${CLAIM_SK_PREFIX}${slice}#`;
+    return (await this.partKeys(runId, prefix)).map((sk) => Number(sk.slice(prefix.length))).sort((a, b) => a - b);
+  }
+
+  async completePart(part: StepPartKey): Promise<boolean> {
+    return this.putOnce({
+      pk: partsPk(part.runId, shardOfLane(part.lane)),
       sk: doneSk(part.step, part.slice, part.lane),
       doneAt: Date.now(),
       expiresAt: this.ttl(),
     });
-    const key = { pk: runPk(part.runId), sk: countSk(part.step) };
-    if (!first) {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      return { first, doneInStep: typeof Item?.done === 'number' ? Item.done : 0 };
-    }
-    // Only the first writer of the completion adds to the count. Should this process die between
-    // the put and the ADD, the step waits for the run's deadline, which merges it all the same.
-    const { Attributes } = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'ADD done :one SET expiresAt = :ttl',
-        ExpressionAttributeValues: { ':one': 1, ':ttl': this.ttl() },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return { first, doneInStep: Number(Attributes?.done ?? 0) };
+  }
+
+  async listDoneParts(runId: string, step: number): Promise<SliceRef[]> {
+    const prefix = `${DONE_SK_PREFIX}${step}#`;
+    return (await this.partKeys(runId, prefix)).map((sk) => {
+      const [slice, lane] = sk.slice(prefix.length).split('#').map(Number);
+      return { slice: slice!, lane: lane! };
+    });
   }
 
   async putStep(step: StepRecord): Promise<void> {
@@ -205,5 +234,73 @@ export class DynamoResultStore implements ResultStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return steps.sort((a, b) => a.step - b.step);
+  }
+
+  async acquireFinalization(runId: string, owner: string, options: FinalizationOptions): Promise<boolean> {
+    const now = Date.now();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: 'SET finalizingBy = :owner, finalizingUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(finalizingBy) OR finalizingBy = :owner OR finalizingUntil < :now)' +
+            (options.whileRunning ? ' AND #status = :running' : ''),
+          ExpressionAttributeValues: { ':owner': owner, ':until': now + options.leaseMs, ':now': now, ...(options.whileRunning ? { ':running': 'running' } : {}) },
+          ...(options.whileRunning ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async completeFinalization(runId: string, owner: string, run: FinalizedRun): Promise<boolean> {
+    const entries = Object.entries(run).filter(([, value]) => value !== undefined);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: runPk(runId), sk: RUN_SK },
+          UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')} REMOVE finalizingBy, finalizingUntil`,
+          ConditionExpression: 'finalizingBy = :owner',
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
+          ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordFailure(runId: string, failure: FailedInvocation): Promise<void> {
+    // Keyed by the request id: a record delivered twice overwrites itself.
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...failure, pk: runPk(runId), sk: failedSk(failure.requestId), expiresAt: this.ttl() } }),
+    );
+  }
+
+  async listFailures(runId: string): Promise<FailedInvocation[]> {
+    const failures: FailedInvocation[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :failed)',
+          ExpressionAttributeValues: { ':pk': runPk(runId), ':failed': FAILED_SK_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) failures.push(failedInvocationFromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return failures.sort((a, b) => a.at - b.at);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunRecord, StepRecord } from '../../ports/result-store.js';
+import type { FailedInvocation, RunRecord, StepRecord } from '../../ports/result-store.js';
 import type { LatencySummary } from '../../report/report-types.js';
 
 /** Items read back from DynamoDB are checked: the table outlives code versions. */
@@ -21,7 +21,18 @@ export const runRecordSchema = z.object({
   stopRequested: z.boolean(),
   endedAt: z.number().optional(),
   reportKey: z.string().optional(),
+  partsDone: z.number().int().optional(),
 }) satisfies z.ZodType<RunRecord>;
+
+export const failedInvocationSchema = z.object({
+  requestId: z.string(),
+  function: z.string(),
+  what: z.string(),
+  condition: z.string(),
+  error: z.string(),
+  attempts: z.number().int(),
+  at: z.number(),
+}) satisfies z.ZodType<FailedInvocation>;
 
 export const latencySummarySchema = z.object({
   min: z.number(),
@@ -57,4 +68,8 @@ export function runRecordFromItem(item: Record<string, unknown>): RunRecord {
 
 export function stepRecordFromItem(item: Record<string, unknown>): StepRecord {
   return stepRecordSchema.parse(item);
+}
+
+export function failedInvocationFromItem(item: Record<string, unknown>): FailedInvocation {
+  return failedInvocationSchema.parse(item);
 }

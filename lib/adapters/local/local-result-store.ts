@@ -1,13 +1,13 @@
-import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
-import type { PartCompletion, ResultStore, RunRecord, StepRecord } from '../../ports/result-store.js';
+import type { FailedInvocation, FinalizationOptions, FinalizedRun, ResultStore, RunRecord, SliceRef, StepRecord } from '../../ports/result-store.js';
 
 /**
  * The runs table on a local folder (`<root>/<runId>/table/`), with the same exactly-once rules as
  * DynamoDB: a claim or completion is a file created with O_EXCL, so worker threads need no lock,
- * and the count of completions is the count of those files.
+ * and the completions of a step are the files there are.
  */
 export class LocalResultStore implements ResultStore {
   constructor(readonly root: string) {}
@@ -32,12 +32,16 @@ export class LocalResultStore implements ResultStore {
     }
   }
 
-  /** Creates `path` only if it does not exist: true for the creator. */
-  private async createOnce(path: string): Promise<boolean> {
+  /** Creates `path` (with `content`) only if it does not exist: true for the creator. */
+  private async createOnce(path: string, content = ''): Promise<boolean> {
     await mkdir(dirname(path), { recursive: true });
     try {
       const handle = await open(path, 'wx');
-      await handle.close();
+      try {
+        if (content !== '') await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -56,7 +60,7 @@ export class LocalResultStore implements ResultStore {
     return { ...run, stopRequested: run.stopRequested || (await this.isStopRequested(runId)) };
   }
 
-  async updateRun(runId: string, changes: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey'>>): Promise<void> {
+  async updateRun(runId: string, changes: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey' | 'partsDone'>>): Promise<void> {
     const run = await this.getRun(runId);
     if (!run) throw new Error(`run ${runId} not found`);
     await this.writeJson(this.tablePath(runId, 'run.json'), { ...run, ...changes });
@@ -90,14 +94,41 @@ export class LocalResultStore implements ResultStore {
     }
   }
 
-  async claimSlice(task: SliceTask): Promise<boolean> {
-    return this.createOnce(this.tablePath(task.runId, 'claims', `${task.slice}-${task.lane}`));
+  async claimSlice(task: SliceTask, owner: string): Promise<boolean> {
+    const path = this.tablePath(task.runId, 'claims', `${task.slice}-${task.lane}`);
+    if (await this.createOnce(path, owner)) return true;
+    return (await readFile(path, 'utf8').catch(() => '')) === owner;
   }
 
-  async completePart(part: StepPartKey): Promise<PartCompletion> {
-    const first = await this.createOnce(this.tablePath(part.runId, 'done', `${part.step}-${part.slice}-${part.lane}`));
-    const done = await readdir(this.tablePath(part.runId, 'done'));
-    return { first, doneInStep: done.filter((name) => name.startsWith(`${part.step}-`)).length };
+  private async namesIn(runId: string, folder: string): Promise<string[]> {
+    try {
+      return await readdir(this.tablePath(runId, folder));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  async listClaims(runId: string, slice: number): Promise<number[]> {
+    const names = await this.namesIn(runId, 'claims');
+    return names
+      .filter((name) => name.startsWith(`${slice}-`))
+      .map((name) => Number(name.slice(`${slice}-`.length)))
+      .sort((a, b) => a - b);
+  }
+
+  async completePart(part: StepPartKey): Promise<boolean> {
+    return this.createOnce(this.tablePath(part.runId, 'done', `${part.step}-${part.slice}-${part.lane}`));
+  }
+
+  async listDoneParts(runId: string, step: number): Promise<SliceRef[]> {
+    const names = await this.namesIn(runId, 'done');
+    return names
+      .filter((name) => name.startsWith(`${step}-`))
+      .map((name) => {
+        const [, slice, lane] = name.split('-').map(Number);
+        return { slice: slice!, lane: lane! };
+      });
   }
 
   async putStep(step: StepRecord): Promise<void> {
@@ -114,5 +145,37 @@ export class LocalResultStore implements ResultStore {
     }
     const steps = await Promise.all(names.filter((name) => name.endsWith('.json')).map((name) => this.readJson<StepRecord>(this.tablePath(runId, 'steps', name))));
     return steps.filter((step): step is StepRecord => step !== undefined).sort((a, b) => a.step - b.step);
+  }
+
+  async acquireFinalization(runId: string, owner: string, options: FinalizationOptions): Promise<boolean> {
+    const run = await this.getRun(runId);
+    if (!run || (options.whileRunning && run.status !== 'running')) return false;
+    const path = this.tablePath(runId, 'finalizing.json');
+    const lease = JSON.stringify({ owner, until: Date.now() + options.leaseMs });
+    if (await this.createOnce(path, lease)) return true;
+    const held = await this.readJson<{ owner: string; until: number }>(path);
+    if (held && held.owner !== owner && held.until >= Date.now()) return false;
+    // One machine has one finalising process: taking over a dead holder's lease needs no race guard.
+    await this.writeJson(path, JSON.parse(lease));
+    return true;
+  }
+
+  async completeFinalization(runId: string, owner: string, run: FinalizedRun): Promise<boolean> {
+    const path = this.tablePath(runId, 'finalizing.json');
+    const held = await this.readJson<{ owner: string }>(path);
+    if (held?.owner !== owner) return false;
+    await this.updateRun(runId, run);
+    await rm(path, { force: true });
+    return true;
+  }
+
+  async recordFailure(runId: string, failure: FailedInvocation): Promise<void> {
+    await this.writeJson(this.tablePath(runId, 'failed', `${encodeURIComponent(failure.requestId)}.json`), failure);
+  }
+
+  async listFailures(runId: string): Promise<FailedInvocation[]> {
+    const names = (await this.namesIn(runId, 'failed')).filter((name) => name.endsWith('.json'));
+    const failures = await Promise.all(names.map((name) => this.readJson<FailedInvocation>(this.tablePath(runId, 'failed', name))));
+    return failures.filter((failure): failure is FailedInvocation => failure !== undefined).sort((a, b) => a.at - b.at);
   }
 }
