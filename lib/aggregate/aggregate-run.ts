@@ -82,17 +82,17 @@ export async function aggregateStep(deps: AggregatorDeps, runId: string, step: n
  * Finalises a run with whatever has arrived: every step merged and stored, the totals merged from
  * the steps, report.json written, the run's status set. Safe to run again (late data is then merged).
  */
-export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<Report> {
+export async function finalizeRun(deps: AggregatorDeps, runId: string, notes: readonly string[] = []): Promise<Report> {
   const plan = await loadPlan(deps.blobs, runId);
   const run = await deps.results.getRun(runId);
   if (!run) throw new Error(`run ${runId} is not in the runs table`);
-  const warnings: string[] = [];
+  const warnings: string[] = [...notes];
   const stepStats: MergedStats[] = [];
   for (const planned of plan.steps) stepStats.push(await mergeStep(deps.blobs, plan, planned.index, warnings));
   await Promise.all(stepStats.map((stats, step) => deps.results.putStep(stepRecord(plan, step, stats))));
   const totals = new MergedStats();
   for (const stats of stepStats) totals.absorb(stats);
-  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings });
+  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings, ...(run.owner ? { owner: run.owner } : {}) });
   // report.html is a convenience beside the data: a missing page bundle (a Lambda packaged without
   // dist/web) costs the page, never the report, and the report says so.
   let html: string | undefined;

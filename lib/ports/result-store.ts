@@ -23,6 +23,8 @@ export interface RunRecord {
   stopRequested: boolean;
   endedAt?: number;
   reportKey?: string;
+  /** Who started the run: the API caller's IAM identity (ARN), on AWS. */
+  owner?: string;
 }
 
 /** One step's results as the runs table holds them (the report has the full detail). */
@@ -59,8 +61,8 @@ export interface ResultStore {
   createRun(run: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   updateRun(runId: string, changes: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey'>>): Promise<void>;
-  /** Newest first. */
-  listRuns(limit: number): Promise<RunRecord[]>;
+  /** Newest first; only those `owner` started, when given. */
+  listRuns(limit: number, owner?: string): Promise<RunRecord[]>;
   requestStop(runId: string): Promise<void>;
   isStopRequested(runId: string): Promise<boolean>;
   /** True for the first caller only: a duplicated invocation of the same slice does not run it again. */

@@ -136,6 +136,8 @@ export interface ReportInput {
   stopRequested: boolean;
   /** Problems met while aggregating (unreadable slices and the like). */
   warnings: string[];
+  /** Who started the run (the API caller's IAM identity), when known. */
+  owner?: string;
 }
 
 /**
@@ -159,6 +161,7 @@ export function buildReport(input: ReportInput): Report {
       name: plan.settings.name,
       platform: plan.platform,
       target: plan.settings.target,
+      ...(input.owner ? { owner: input.owner } : {}),
       startedAt: new Date(totals.slices === 0 ? input.startAt : totals.firstStart).toISOString(),
       endedAt: new Date(totals.slices === 0 ? Date.now() : totals.lastEnd).toISOString(),
       plan: summarizePlan(plan),

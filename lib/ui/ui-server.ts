@@ -55,6 +55,8 @@ export interface UiServer {
   url: string;
   token: string;
   close(): Promise<void>;
+  /** The process must exit now: reports of the runs still going, from what is on disk (their paths). */
+  finalizeNow(): Promise<string[]>;
 }
 
 /** A pasted scenario of MAX_SCENARIO_TEXT characters, JSON-escaped, with room for the other fields. */
@@ -272,6 +274,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   return {
     url: `http://${hostInUrl}:${port}/?token=${token}`,
     token,
+    finalizeNow: async () => {
+      const written = await Promise.all([...runs.values()].filter((run) => run.active).map((run) => run.finalizeNow?.()));
+      return written.filter((path): path is string => path !== undefined);
+    },
     close: async () => {
       for (const run of runs.values()) run.stop();
       await Promise.all([...runs.values()].map((run) => run.ended));

@@ -7,6 +7,9 @@ import { expectedPartCount, invocationsDuring, planKey, sliceWindow, stepPartKey
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore } from '../ports/result-store.js';
+import type { SecretsKeeper } from '../ports/secrets-keeper.js';
+import { scrubSamples, scrubText } from '../secrets/scrub-samples.js';
+import { openPlan } from './runnable-plan.js';
 
 export interface WorkerDeps {
   blobs: BlobStore;
@@ -19,6 +22,8 @@ export interface WorkerDeps {
   log?: (message: string) => void;
   /** How often the stop flag is read; about a second, so that a stop ends every worker within ~2 s. */
   stopPollMs?: number;
+  /** Where the run's secrets are opened, when its plan has any (sealed: markers in their place). */
+  secrets?: SecretsKeeper;
 }
 
 export type SliceTaskOutcome =
@@ -58,8 +63,9 @@ async function storeStepResult(plan: RunPlan, task: SliceTask, result: SliceResu
  * ends and count it exactly once, and start a step's aggregation when its last result is in.
  */
 export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<SliceTaskOutcome> {
-  const log = deps.log ?? (() => {});
-  const plan = await loadPlan(deps.blobs, task.runId);
+  const { plan, redactor } = await openPlan(await loadPlan(deps.blobs, task.runId), deps.secrets);
+  const write = deps.log ?? (() => {});
+  const log = (message: string) => write(scrubText(message, redactor));
   const { plannedStart } = sliceWindow(plan, task);
   if (!(await deps.results.claimSlice(task))) {
     log(`slice ${describe(task)} was already claimed: duplicate invocation, nothing to do`);
@@ -93,8 +99,9 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const results = await runSlice(plan, task, {
       signal: stop.signal,
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
-      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, totals)),
-      onStepResult: (result) => {
+      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, { ...totals, errorSamples: scrubSamples(totals.errorSamples, redactor) })),
+      onStepResult: (measured) => {
+        const result = { ...measured, errorSamples: scrubSamples(measured.errorSamples, redactor) };
         const part = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
         deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
         if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);

@@ -13,13 +13,17 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *                                                  own partition key so that every worker's
  *                                                  once-a-second write does not land on one partition
  *
- * Runs are listed newest first through a small index on `listPk` (always "runs") and `createdAt`.
+ * Runs are listed newest first through a small index on `listPk` (always "runs") and `createdAt`,
+ * and one owner's runs through a sparse one on `owner` and `createdAt` (items without an owner
+ * are not in it).
  */
 export const RUNS_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
   runsIndex: { name: 'runsByCreatedAt', partitionKey: 'listPk', sortKey: 'createdAt', listPkValue: 'runs' },
+  /** A run's item carries its owner (the API caller's IAM ARN); this index lists one owner's runs, newest first. */
+  ownerIndex: { name: 'runsByOwner', partitionKey: 'owner', sortKey: 'createdAt' },
 } as const;
 
 export const runPk = (runId: string) => `run#${runId}`;
@@ -42,7 +46,7 @@ export function expiresAt(retentionDays: number, now = Date.now()): number {
 
 /** The table as CreateTable takes it: what an emulated stack creates (the deployed one comes from serverless.yml). */
 export function createRunsTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, runsIndex } = RUNS_TABLE;
+  const { partitionKey, sortKey, runsIndex, ownerIndex } = RUNS_TABLE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -51,6 +55,7 @@ export function createRunsTableInput(tableName: string): CreateTableCommandInput
       { AttributeName: sortKey, AttributeType: 'S' },
       { AttributeName: runsIndex.partitionKey, AttributeType: 'S' },
       { AttributeName: runsIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: ownerIndex.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -62,6 +67,14 @@ export function createRunsTableInput(tableName: string): CreateTableCommandInput
         KeySchema: [
           { AttributeName: runsIndex.partitionKey, KeyType: 'HASH' },
           { AttributeName: runsIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: ownerIndex.name,
+        KeySchema: [
+          { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

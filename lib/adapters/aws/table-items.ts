@@ -21,6 +21,7 @@ export const runRecordSchema = z.object({
   stopRequested: z.boolean(),
   endedAt: z.number().optional(),
   reportKey: z.string().optional(),
+  owner: z.string().optional(),
 }) satisfies z.ZodType<RunRecord>;
 
 export const latencySummarySchema = z.object({
