@@ -17,6 +17,8 @@ export interface StartRunOptions {
   barrierMs: number;
   /** Invocations in flight at once while fanning out. */
   fanOutConcurrency?: number;
+  /** Who started the run (the API caller's IAM identity), recorded on its item. */
+  owner?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: St
     steps: plan.steps.length,
     totalSlices: totalStepParts(plan),
     stopRequested: false,
+    ...(options.owner ? { owner: options.owner } : {}),
   };
   await deps.results.createRun(record);
   const limit = pLimit(options.fanOutConcurrency ?? 64);

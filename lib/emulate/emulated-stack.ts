@@ -1,8 +1,10 @@
+import { envForStackLimits, stackLimitsFromEnv, type StackLimits } from '../guard/stack-limits.js';
 import { FUNCTIONS, functionName, type FunctionKey } from '../lambda/function-specs.js';
 import { envForRuntimeConfig, type RuntimeConfig } from '../lambda/runtime-config.js';
 import { BundledFunction } from './bundled-function.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_CREDENTIALS_ENV } from './emulator-credentials.js';
 import { HttpApiEmulator } from './http-api-emulator.js';
+import { KmsEmulator } from './kms-emulator.js';
 import { LambdaEmulator, type EmulatedHandler } from './lambda-emulator.js';
 import { startStorageEmulators, type StorageEmulators } from './storage-emulators.js';
 
@@ -22,6 +24,8 @@ export interface EmulatedStackOptions {
    * Lambda `runtime` (see bundled-function.ts).
    */
   bundles?: { directories: Record<FunctionKey, string>; runtime: string; node: string };
+  /** The stack's limits on a run (serverless.yml's params); the deployed defaults when left out. */
+  limits?: Partial<StackLimits>;
   log?: (message: string) => void;
 }
 
@@ -36,6 +40,8 @@ export interface EmulatedStack {
   functions: Record<FunctionKey, string>;
   config: RuntimeConfig;
   lambda: LambdaEmulator;
+  /** The stack's secrets key (serverless.yml's SecretsKey). */
+  kms: KmsEmulator;
   /** With the `bundles` option: the functions running from their packages. */
   bundled?: Record<FunctionKey, BundledFunction>;
   /** The environment the functions run with here (and a client of the stack needs). */
@@ -120,7 +126,9 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     log: options.log,
   });
   let api: HttpApiEmulator | undefined;
+  const kms = new KmsEmulator(region);
   try {
+    const kmsEndpoint = await kms.start(0);
     const lambdaEndpoint = await lambda.start(options.ports?.lambda ?? 0);
     const config: RuntimeConfig = {
       connection: { region, endpoints: { s3: storage.s3Endpoint, dynamodb: storage.dynamodbEndpoint, lambda: lambdaEndpoint } },
@@ -135,6 +143,9 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     };
     const env = {
       ...envForRuntimeConfig(config),
+      ...envForStackLimits({ ...stackLimitsFromEnv({}), ...options.limits }),
+      FANOUT_SECRETS_KEY_ID: kms.keyArn,
+      FANOUT_KMS_ENDPOINT: kmsEndpoint,
       ...EMULATOR_CREDENTIALS_ENV,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
@@ -163,17 +174,20 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
       functions,
       config,
       lambda,
+      kms,
       ...(bundled ? { bundled } : {}),
       env,
       close: async () => {
         await httpApi.close();
         await lambda.close();
         await closeBundled(bundled);
+        await kms.close();
         await storage.close();
       },
     };
   } catch (error) {
     await api?.close();
+    await kms.close();
     await lambda.close();
     await closeBundled(bundled);
     await storage.close();

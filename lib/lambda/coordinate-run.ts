@@ -4,10 +4,14 @@ import { formatDuration } from '../config/duration.js';
 import { findQuotaShortfall, type LambdaQuotas } from '../coordinator/check-quotas.js';
 import { startRun } from '../coordinator/start-run.js';
 import { peakWorkerConcurrency, workerTailMs } from '../cost/worker-concurrency.js';
+import { stackLimitRefusal } from '../guard/check-stack-limits.js';
+import type { StackLimits } from '../guard/stack-limits.js';
 import { planRun, type RunPlan } from '../plan/run-plan.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore, RunRecord } from '../ports/result-store.js';
+import type { SecretsKeeper } from '../ports/secrets-keeper.js';
+import { sealSettings, type SealedSettings } from '../secrets/sealed-settings.js';
 import type { CoordinatorEvent, CoordinatorResult } from './lambda-events.js';
 
 export interface CoordinateDeps {
@@ -15,12 +19,16 @@ export interface CoordinateDeps {
   results: ResultStore;
   invoker: Invoker;
   readQuotas: () => Promise<LambdaQuotas>;
+  /** Keeps the run's secrets for its workers, encrypted (the plan carries markers in their place). */
+  secrets: SecretsKeeper;
 }
 
 export interface CoordinateOptions {
   barrierMs: number;
   workerTimeoutMs: number;
   stragglerGraceMs: number;
+  /** The stack's limits (checked by the API already; again here, where the run would start). */
+  limits?: StackLimits;
 }
 
 /** Left between a worker's planned end of work and its timeout, beyond the drain and the writes. */
@@ -54,8 +62,14 @@ function sliceTooLong(plan: RunPlan, workerTimeoutMs: number): InputError | unde
  */
 export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDeps, options: CoordinateOptions): Promise<CoordinatorResult> {
   let plan: RunPlan;
+  let sealed: SealedSettings;
   try {
-    plan = planRun(settingsFromRunRequest(event.scenario), { platform: 'aws', runId: event.runId });
+    const settings = settingsFromRunRequest(event.scenario);
+    // The plan, the run's item and its report carry markers; the values go to the workers encrypted.
+    sealed = sealSettings(settings);
+    plan = planRun(sealed.settings, { platform: 'aws', runId: event.runId, sealedSecrets: sealed.secrets.entries.length });
+    const refusal = options.limits && stackLimitRefusal(settings, plan, options.limits, options.barrierMs);
+    if (refusal) return { outcome: 'limit', ...refusal };
     const problem = sliceTooLong(plan, options.workerTimeoutMs);
     if (problem) throw problem;
   } catch (error) {
@@ -64,12 +78,20 @@ export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDep
   }
 
   const peakConcurrentWorkers = peakWorkerConcurrency(plan, options.barrierMs);
-  const shortfall = findQuotaShortfall(peakConcurrentWorkers, await deps.readQuotas());
+  const shortfall = findQuotaShortfall(peakConcurrentWorkers, await deps.readQuotas(), options.limits?.concurrencyHeadroom);
   if (shortfall) return { outcome: 'quota', ...shortfall };
   if (await deps.results.getRun(plan.runId)) return { outcome: 'exists', runId: plan.runId };
+  if (plan.sealedSecrets) {
+    try {
+      await deps.secrets.keep(plan.runId, sealed.secrets);
+    } catch (error) {
+      if (error instanceof InputError) return { outcome: 'bad-input', problems: error.problems };
+      throw error;
+    }
+  }
 
   try {
-    const record = await startRun(plan, deps, { barrierMs: options.barrierMs });
+    const record = await startRun(plan, deps, { barrierMs: options.barrierMs, ...(event.owner ? { owner: event.owner } : {}) });
     return {
       outcome: 'started',
       runId: record.runId,
