@@ -12,6 +12,7 @@ import type { Report } from '../lib/report/report-types.js';
 import type { AwsFlags } from '../lib/run/aws-connection.js';
 import { handleInterrupts } from '../lib/run/interrupts.js';
 import type { RunLocation } from '../lib/run/run-lookup.js';
+import { scrubCredentialPatterns } from '../lib/secrets/credential-patterns.js';
 import type { UiFlags } from '../lib/ui/serve-ui.js';
 
 // What only some commands need (the AWS SDK, the engine, the UI server) is loaded when they run:
@@ -313,11 +314,13 @@ export async function main(argv: string[]): Promise<number> {
       // commander has printed its message; every parse error is bad input.
       return EXIT_BAD_INPUT;
     }
+    // A message may echo what was given (a URL with user:pass@, a header): credentials are hidden.
     if (error instanceof InputError) {
-      process.stderr.write(`fanout: bad input, nothing was started\n${error.problems.map((problem) => `  ${problem.field}: ${problem.message}`).join('\n')}\n`);
+      const lines = error.problems.map((problem) => scrubCredentialPatterns(`  ${problem.field}: ${problem.message}`));
+      process.stderr.write(`fanout: bad input, nothing was started\n${lines.join('\n')}\n`);
       return EXIT_BAD_INPUT;
     }
-    process.stderr.write(`fanout: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`fanout: ${scrubCredentialPatterns(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT_FAILED;
   }
 }

@@ -10,10 +10,10 @@ const HIDDEN = REDACTION_MARK;
 
 /** `Bearer abc…`, `Basic abc…`, and the like: the scheme stays, the credential goes. */
 const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Digest|Token|AWS4-HMAC-SHA256)\s+([A-Za-z0-9._~+/=,:-]{4,}[^\s"',;]*)/gi;
-/** `https://user:pass@host`: the password (and the user name, which is often a key). */
-const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"']+)@/gi;
+/** `https://user:pass@host` (or a mistyped `http//…`): the password, and the user name, which is often a key. */
+const URL_USERINFO = /(\/\/)([^\s/?#@"']+)@/g;
 /** `?api_key=…&…`, `&token=…`: a credential-like name's value, up to the next separator. */
-const QUERY_PARAMETER = /([?&;]|\b)([A-Za-z0-9_.\-[\]]+)=([^&\s#"'<>]+)/g;
+const QUERY_PARAMETER = /([?&;]|\b)([A-Za-z0-9_.\-[\]]+)=([^&\s#"'<>()]+)/g;
 /** `authorization: …`, `"x-api-key":"…"`: a named header's value on one line. */
 const HEADER_LINE = new RegExp(`(["']?(?:${SECRET_HEADERS.join('|')})["']?\\s*[:=]\\s*["']?)([^"'\\r\\n]+)`, 'gi');
 
@@ -21,6 +21,6 @@ export function scrubCredentialPatterns(text: string): string {
   return text
     .replace(HEADER_LINE, (_, prefix: string) => `${prefix}${HIDDEN}`)
     .replace(SCHEME_CREDENTIAL, (found: string, scheme: string, credential: string) => (credential.startsWith(HIDDEN) ? found : `${scheme} ${HIDDEN}`))
-    .replace(URL_USERINFO, (_, scheme: string) => `${scheme}${HIDDEN}@`)
+    .replace(URL_USERINFO, (_, slashes: string) => `${slashes}${HIDDEN}@`)
     .replace(QUERY_PARAMETER, (found: string, separator: string, name: string) => (looksLikeCredentialName(name) ? `${separator}${name}=${HIDDEN}` : found));
 }

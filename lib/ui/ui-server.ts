@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../config/input-error.js';
 import type { RunSettings } from '../config/run-settings.js';
 import { renderReportHtml } from '../report/html-report.js';
+import { scrubCredentialPatterns } from '../secrets/credential-patterns.js';
 import { isAccessToken, newAccessToken, tokenCookie, tokenCookieName, tokenOfRequest } from './access-token.js';
 import { CostNotConfirmed } from './aws-ui-run.js';
 import { HttpProblem } from './http-problem.js';
@@ -256,7 +257,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       if (error instanceof HttpProblem) return sendJson(response, error.status, error.body);
       // The detail (a path, a library's message) stays in the log; the answer says where to find it.
       const requestId = randomBytes(6).toString('hex');
-      logError(`fanout ui: request ${requestId} (${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}) failed: ${error instanceof Error ? (error.stack ?? error.message) : errorText(error)}`);
+      const detail = scrubCredentialPatterns(error instanceof Error ? (error.stack ?? error.message) : errorText(error));
+      logError(`fanout ui: request ${requestId} (${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}) failed: ${detail}`);
       const body: InternalErrorResponse = { error: 'internal', message: `internal error, request ${requestId}: see fanout ui's log`, requestId };
       sendJson(response, 500, body);
     });

@@ -83,6 +83,8 @@ test('text whose secrets are not known by value: credentials are recognised by t
   assert.doesNotMatch(scrubbed, /hunter22|k-1|abc\.def|zzz-1|t0k3n|bob:/);
   assert.match(scrubbed, /page=2/);
   assert.match(scrubbed, /api_key=••••/);
+  // A mistyped URL as an error message echoes it, and a parenthesis closes a value.
+  assert.equal(scrubCredentialPatterns('got "http//bob:hunter22@x.test" (?token=t-1) in'), 'got "http//••••@x.test" (?token=••••) in');
 });
 
 test('allowedTargets: exact names, names under a domain, address prefixes that admit no name', () => {
