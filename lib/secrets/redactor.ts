@@ -1,5 +1,3 @@
-import { REDACTION_MARK } from './secret-fingerprint.js';
-
 /** One secret of a run: its value, what is shown instead, and other spellings of it to hide in text. */
 export interface SecretEntry {
   /** As it is sent (a header's credential, a query value as written, an environment variable's value). */
@@ -82,9 +80,4 @@ export class Redactor {
   log(write: (message: string) => void): (message: string) => void {
     return this.isEmpty ? write : (message) => write(this.text(message));
   }
-}
-
-/** True when `text` holds a marker (something was redacted from it). */
-export function containsMarker(text: string): boolean {
-  return text.includes(REDACTION_MARK);
 }
