@@ -84,7 +84,13 @@ export class SecretCollector {
   }
 }
 
-/** What a run's requests carry that must not be written or printed: credential headers and query values. */
+/**
+ * What a run's requests carry that must not be written or printed: credential headers and query
+ * values. Whatever else in the settings holds a credential registers it here too, and is then
+ * sealed and restored with the rest (both work on every string of the settings): the values of the
+ * `${env:NAME}` flows read (`addEnv`), a client certificate's private key (`add`), fixed credential
+ * headers of flow steps (`addHeaderValue`).
+ */
 export function collectSecrets(settings: RunSettings, collector = new SecretCollector()): RunSecrets {
   const secretHeaders = settings.secretHeaders ?? [];
   const secretQuery = settings.secretQuery ?? [];

@@ -18,11 +18,16 @@ function anyOf(texts: Iterable<string>): RegExp | undefined {
 
 type Json = unknown;
 
-/** Applies `change` to every string inside a JSON-like value (objects, arrays), returning a copy. */
+const isPlainObject = (value: object) => [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
+
+/**
+ * Applies `change` to every string inside a value (keys included) through arrays and plain objects,
+ * returning a copy; anything else (bytes of a histogram, a Map) is kept as it is.
+ */
 function mapStrings(value: Json, change: (text: string) => string): Json {
   if (typeof value === 'string') return change(value);
   if (Array.isArray(value)) return value.map((item) => mapStrings(item, change));
-  if (value !== null && typeof value === 'object') {
+  if (value !== null && typeof value === 'object' && isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [change(key), mapStrings(item, change)]));
   }
   return value;
@@ -59,6 +64,11 @@ export class Redactor {
   /** Free text (a log line, an error message): every spelling of every secret replaced by its marker. */
   text(text: string): string {
     return this.hide ? text.replace(this.hide, (found) => this.markerOf.get(found)!) : text;
+  }
+
+  /** What a worker writes or reports (a slice's result, its running totals): `text` applied to every string in it. */
+  hideIn<T>(value: T): T {
+    return this.hide ? (mapStrings(value, (text) => this.text(text)) as T) : value;
   }
 
   /**

@@ -20,23 +20,13 @@ export function sealSettings(settings: RunSettings, collector = new SecretCollec
   return { settings: redactor.seal(settings), secrets, redactor };
 }
 
-/** The plan a worker runs: the fields it sends with their secrets back in; names and the rest stay sealed. */
+/**
+ * The plan a worker runs: every marker in its settings back to its secret, whatever field it is in
+ * (request headers, paths and bodies, the target; values flows read with `${env:NAME}`). What the
+ * worker then writes or reports is hidden again (Redactor.hideIn), since names and messages may
+ * be made from these fields.
+ */
 export function unsealPlan(plan: RunPlan, secrets: RunSecrets): RunPlan {
   const redactor = redactorOf(secrets);
-  if (redactor.isEmpty) return plan;
-  const settings = plan.settings;
-  return {
-    ...plan,
-    settings: {
-      ...settings,
-      target: redactor.restore(settings.target),
-      requests: settings.requests.map((request) => ({
-        ...request,
-        path: redactor.restore(request.path),
-        headers: redactor.restore(request.headers),
-        ...(request.body !== undefined ? { body: redactor.restore(request.body) } : {}),
-        ...(request.json !== undefined ? { json: redactor.restore(request.json) } : {}),
-      })),
-    },
-  };
+  return redactor.isEmpty ? plan : { ...plan, settings: redactor.restore(plan.settings) };
 }

@@ -8,7 +8,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore } from '../ports/result-store.js';
 import type { SecretsKeeper } from '../ports/secrets-keeper.js';
-import { scrubSamples, scrubText } from '../secrets/scrub-samples.js';
+import { scrubText, scrubWorkerOutput } from '../secrets/scrub-worker-output.js';
 import { openPlan } from './runnable-plan.js';
 
 export interface WorkerDeps {
@@ -99,9 +99,9 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const results = await runSlice(plan, task, {
       signal: stop.signal,
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
-      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, { ...totals, errorSamples: scrubSamples(totals.errorSamples, redactor) })),
+      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, scrubWorkerOutput(totals, redactor))),
       onStepResult: (measured) => {
-        const result = { ...measured, errorSamples: scrubSamples(measured.errorSamples, redactor) };
+        const result = scrubWorkerOutput(measured, redactor);
         const part = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
         deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
         if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);

@@ -14,6 +14,7 @@ import { scrubCredentialPatterns } from '../../lib/secrets/credential-patterns.j
 import { isSecretHeader, isSecretQueryParameter } from '../../lib/secrets/credential-names.js';
 import { Redactor } from '../../lib/secrets/redactor.js';
 import { sealSettings, unsealPlan } from '../../lib/secrets/sealed-settings.js';
+import { scrubWorkerOutput } from '../../lib/secrets/scrub-worker-output.js';
 
 const settingsOf = (scenario: ScenarioInput) => resolveRunSettings(parseScenario(scenario, 'test'));
 
@@ -35,7 +36,7 @@ test('a secret shows as ••••<fingerprint>: the same secret the same in e
   assert.equal(first.settings.requests[0]!.name, `GET /a?access_token=${shown(first).slice('Bearer '.length)}&q=shoes`);
 });
 
-test('a worker gets exactly the requests back, and its names stay sealed', () => {
+test('a worker gets exactly the settings back; what it reports has the secrets hidden again, bytes untouched', () => {
   const settings = settingsOf({
     target: 'http://u:pw-1234@127.0.0.1:9/base',
     secretHeaders: ['x-tenant'],
@@ -50,11 +51,21 @@ test('a worker gets exactly the requests back, and its names stay sealed', () =>
   const plan = planRun(sealed.settings, { platform: 'local', sealedSecrets: sealed.secrets.entries.length });
   assert.equal(plan.sealedSecrets, sealed.secrets.entries.length);
   const runnable = unsealPlan(plan, sealed.secrets);
-  assert.deepEqual(
-    runnable.settings.requests.map(({ path, headers, json }) => ({ path, headers, json })),
-    settings.requests.map(({ path, headers, json }) => ({ path, headers, json })),
+  assert.deepEqual(runnable.settings, settings);
+
+  const histogram = new Uint8Array([1, 2, 3]);
+  const byName: Record<string, { requests: number; latency: Uint8Array }> = { 'POST /base/login?sig=abcd-ef': { requests: 1, latency: histogram } };
+  const output = scrubWorkerOutput(
+    {
+      byName,
+      errorSamples: [{ type: 'other', message: 'tenant-9 refused https://x.test/?token=t-1', count: 1 }],
+    },
+    sealed.redactor,
   );
-  assert.deepEqual(runnable.settings.requests.map((request) => request.name), sealed.settings.requests.map((request) => request.name));
+  const [name] = Object.keys(output.byName);
+  assert.match(name!, /^POST \/base\/login\?sig=••••[0-9a-f]{6}$/);
+  assert.equal(output.byName[name!]!.latency, histogram);
+  assert.match(output.errorSamples[0]!.message, /^••••[0-9a-f]{6} refused https:\/\/x\.test\/\?token=••••$/);
 });
 
 test('redaction is one pass: a secret that looks like another\'s marker is not replaced inside it', () => {
