@@ -1,5 +1,6 @@
 import { awsRuntime } from '../lib/lambda/aws-runtime.js';
 import { sliceTaskSchema } from '../lib/plan/slice-task.js';
+import { kmsSecretsKeeper } from '../lib/secrets/kms-secrets-keeper.js';
 import { runSliceTask } from '../lib/worker/run-slice-task.js';
 
 export type WorkerResult =
@@ -16,6 +17,7 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
     results,
     invoker,
     ...(context?.awsRequestId ? { invocationId: context.awsRequestId } : {}),
+    secrets: kmsSecretsKeeper(blobs),
     log: (message) => console.log(message),
     onIntervalClosed: (slice, step, interval) => {
       // Live progress only: a failed write costs a point of the live view, never the slice.

@@ -10,11 +10,16 @@ import { formatSummary } from '../lib/report/console-summary.js';
 import { openInBrowser } from '../lib/report/open-in-browser.js';
 import { readLocalReportArgument, writeReportHtml } from '../lib/report/report-file.js';
 import type { Report } from '../lib/report/report-types.js';
-import { connectAws, type AwsFlags } from '../lib/run/aws-connection.js';
-import { runAws } from '../lib/run/run-aws.js';
-import { runLocal } from '../lib/run/run-local.js';
-import { fetchReport, runStatusText, stopRunText, type RunLocation } from '../lib/run/run-lookup.js';
-import { serveUi, type UiFlags } from '../lib/ui/serve-ui.js';
+import type { AwsFlags } from '../lib/run/aws-connection.js';
+import { handleInterrupts } from '../lib/run/interrupts.js';
+import type { RunLocation } from '../lib/run/run-lookup.js';
+import { scrubCredentialPatterns } from '../lib/secrets/credential-patterns.js';
+import type { UiFlags } from '../lib/ui/serve-ui.js';
+
+// What only some commands need (the AWS SDK, the engine, the UI server) is loaded when they run:
+// bad input is refused, and `--help` answers, without loading it.
+const aws = () => import('../lib/run/aws-connection.js');
+const lookups = () => import('../lib/run/run-lookup.js');
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad input (nothing started), 99 a threshold failed (as k6). */
 export const EXIT_FAILED = 1;
@@ -37,26 +42,6 @@ interface LookupOptions extends AwsFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Ctrl-C stops the run (its report still comes); a second one quits at once. */
-function stopOnSignal(message: string): { signal: AbortSignal; dispose: () => void } {
-  const stop = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write(`\n${message} (Ctrl-C again to quit at once)\n`);
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: stop.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
 
 /** Live lines: rewritten in place on a terminal, one every 5 s otherwise (CI logs). */
 function progressWriter(): { line: (text: string) => void; log: (text: string) => void; clear: () => void } {
@@ -116,13 +101,26 @@ async function runCommand(scenario: string | undefined, options: RunCommandOptio
   const settings = await settingsFromCli(scenario, options);
   if (platform === 'aws') return runAwsCommand(settings, options);
   const out = progressWriter();
-  const stop = stopOnSignal('stopping: workers end within about a second');
+  let runId: string | undefined;
+  const stop = handleInterrupts({
+    message: 'stopping: workers end within about a second',
+    onForce: async () => {
+      if (runId === undefined) return undefined;
+      const { finalizeOnDisk } = await import('../lib/run/finalize-on-disk.js');
+      const { report, reportPath } = await finalizeOnDisk(options.out, runId, 'the run was stopped at once by a second interrupt');
+      return `report (${report.status}, ${report.totals.requests} requests on disk): ${reportPath}`;
+    },
+  });
+  const { runLocal } = await import('../lib/run/run-local.js');
   try {
     const result = await runLocal({
       settings,
       outDir: options.out,
       signal: stop.signal,
-      onPlan: (plan) => process.stderr.write(`${formatPlan(plan)}\n`),
+      onPlan: (plan) => {
+        runId = plan.runId;
+        process.stderr.write(`${formatPlan(plan)}\n`);
+      },
       log: out.log,
       onProgress: (progress) => out.line(progress.line()),
     });
@@ -139,22 +137,31 @@ async function runAwsCommand(settings: Awaited<ReturnType<typeof settingsFromCli
     throw new InputError([{ field: '--target', message: 'the demo target runs only with --platform local; give a URL the Lambda workers can reach' }]);
   }
   const maxCostUsd = parseMaxCost(options.maxCost);
-  const aws = await connectAws(options);
+  const { runAws } = await import('../lib/run/run-aws.js');
+  const stack = await (await aws()).connectAws(options);
   const out = progressWriter();
-  const stop = stopOnSignal('stopping: the stack tells every worker within about 2 s');
+  let runId: string | undefined;
+  const stop = handleInterrupts({
+    message: 'stopping: the stack tells every worker within about 2 s',
+    // The stack finalises the run and writes its report whatever this process does.
+    onForce: async () => (runId === undefined ? undefined : `the stack writes the report; fanout report ${runId} --api ${stack.apiUrl} downloads it`),
+  });
   try {
     const result = await runAws({
       settings,
-      api: aws.client,
+      api: stack.client,
       outDir: options.out,
-      workerMemoryMb: aws.workerMemoryMb,
-      architecture: aws.architecture,
+      workerMemoryMb: stack.workerMemoryMb,
+      architecture: stack.architecture,
       maxCostUsd,
       yes: options.yes === true,
       confirm: askYesNo,
       signal: stop.signal,
       onPlan: (plan, estimate) => process.stderr.write(`${formatPlan(plan)}\n${formatCostEstimate(estimate)}\n`),
-      onStarted: (runId) => out.log(`run ${runId} started on ${aws.apiUrl} (fanout status ${runId} / fanout stop ${runId})`),
+      onStarted: (started) => {
+        runId = started;
+        out.log(`run ${started} started on ${stack.apiUrl} (fanout status ${started} / fanout stop ${started})`);
+      },
       onProgress: (status) => out.line(remoteProgressLine(status)),
       log: out.log,
     });
@@ -168,7 +175,7 @@ async function runAwsCommand(settings: Awaited<ReturnType<typeof settingsFromCli
 
 async function locate(options: LookupOptions): Promise<RunLocation> {
   if (platformOf(options) === 'local') return { platform: 'local', outDir: options.out };
-  return { platform: 'aws', api: (await connectAws(options)).client, outDir: options.out };
+  return { platform: 'aws', api: (await (await aws()).connectAws(options)).client, outDir: options.out };
 }
 
 function buildProgram(): Command {
@@ -227,12 +234,29 @@ function buildProgram(): Command {
   lookup('status', 'Show a run\'s status, live progress and the steps merged so far')
     .option('--json', 'print the status as JSON')
     .action(async (runId: string, options: LookupOptions) => {
-      const { text, json } = await runStatusText(await locate(options), runId);
+      const { text, json } = await (await lookups()).runStatusText(await locate(options), runId);
+      process.stdout.write(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
+    });
+  program
+    .command('runs')
+    .description('List runs, newest first: on this machine, or on the stack (where --owner me lists the runs you started)')
+    .addOption(new Option('--platform <platform>', 'where the runs are').choices(['local', 'aws']).default('local'))
+    .option('--api <url>', 'the stack\'s HTTP API URL (implies --platform aws)')
+    .option('--stack <name>', 'the CloudFormation stack (implies --platform aws; default fanout-dev)')
+    .option('--region <region>', 'the stack\'s region')
+    .option('--owner <arn>', 'aws: only the runs this IAM identity started; "me" for your own')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('-o, --out <dir>', 'where local runs are', './fanout-runs')
+    .option('--json', 'print the runs as JSON')
+    .action(async (options: LookupOptions & { owner?: string; limit: string }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new InputError([{ field: '--limit', message: 'expected a whole number from 1 to 200' }]);
+      const { text, json } = await (await lookups()).listRunsText(await locate(options), options.owner, limit);
       process.stdout.write(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
     });
   lookup('stop', 'Stop a running run: every worker ends within about 2 s, and the report (status aborted) still comes').action(
     async (runId: string, options: LookupOptions) => {
-      process.stdout.write(`${await stopRunText(await locate(options), runId)}\n`);
+      process.stdout.write(`${await (await lookups()).stopRunText(await locate(options), runId)}\n`);
     },
   );
   lookup(
@@ -244,7 +268,7 @@ function buildProgram(): Command {
     .option('--open', 'open report.html in the default browser (where there is none, its path is printed)')
     .action(async (runId: string, options: LookupOptions & { open?: boolean }) => {
       const local = platformOf(options) === 'local' ? await readLocalReportArgument(runId) : undefined;
-      const { report, reportPath } = local ?? (await fetchReport(await locate(options), runId));
+      const { report, reportPath } = local ?? (await (await lookups()).fetchReport(await locate(options), runId));
       printReport(report, reportPath, options.json);
       const htmlPath = await writeReportHtml(reportPath, report);
       process.stderr.write(`report.html: ${htmlPath}\n`);
@@ -264,9 +288,16 @@ function buildProgram(): Command {
     .option('--region <region>', 'aws: the stack\'s region')
     .option('--max-cost <usd>', 'aws: runs estimated above this many US dollars start only once their estimate is confirmed in the page', '1')
     .action(async (options: UiFlags) => {
+      const { serveUi } = await import('../lib/ui/serve-ui.js');
       const server = await serveUi(options, (message) => process.stderr.write(`${message}\n`));
       process.stdout.write(`fanout ui: ${server.url} (Ctrl-C to quit)\nthe token in this address lets whoever has it start runs: keep it to yourself\n`);
-      const stop = stopOnSignal('closing: a run still going is stopped first');
+      const stop = handleInterrupts({
+        message: 'closing: a run still going is stopped first, and its report written',
+        onForce: async () => {
+          const written = await server.finalizeNow();
+          return written.length === 0 ? undefined : written.map((path) => `report: ${path}`).join('\n');
+        },
+      });
       await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
       stop.dispose();
       await server.close();
@@ -285,11 +316,13 @@ export async function main(argv: string[]): Promise<number> {
       // commander has printed its message; every parse error is bad input.
       return EXIT_BAD_INPUT;
     }
+    // A message may echo what was given (a URL with user:pass@, a header): credentials are hidden.
     if (error instanceof InputError) {
-      process.stderr.write(`fanout: bad input, nothing was started\n${error.problems.map((problem) => `  ${problem.field}: ${problem.message}`).join('\n')}\n`);
+      const lines = error.problems.map((problem) => scrubCredentialPatterns(`  ${problem.field}: ${problem.message}`));
+      process.stderr.write(`fanout: bad input, nothing was started\n${lines.join('\n')}\n`);
       return EXIT_BAD_INPUT;
     }
-    process.stderr.write(`fanout: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`fanout: ${scrubCredentialPatterns(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT_FAILED;
   }
 }

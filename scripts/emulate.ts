@@ -85,11 +85,12 @@ const stack = await startEmulatedStack({
 process.stdout.write(
   [
     'fanout emulated stack on 127.0.0.1 (Ctrl-C to stop)',
-    `  HTTP API   ${stack.apiUrl}   routes POST /runs, GET /runs/{id}, POST /runs/{id}/stop, GET /runs/{id}/report (SigV4-signed, as AWS_IAM wants)`,
+    `  HTTP API   ${stack.apiUrl}   routes POST /runs, GET /runs, GET /runs/{id}, POST /runs/{id}/stop, GET /runs/{id}/report (SigV4-signed, as AWS_IAM wants)`,
     `  Lambda     ${stack.lambdaEndpoint}   ${Object.values(stack.functions).join(', ')}`,
     `  S3         ${stack.s3Endpoint}   bucket ${stack.bucket}`,
     `  DynamoDB   ${stack.dynamodbEndpoint}   table ${stack.table}`,
     ...(options.fault.length > 0 ? [`  faults     ${options.fault.join(', ')} (seed ${options.faultSeed})`] : []),
+    `  KMS        ${stack.env.FANOUT_KMS_ENDPOINT}   key ${stack.kms.keyArn} (run secrets)`,
     '',
     `  try: npx fanout run --platform aws --api ${stack.apiUrl} --target http://127.0.0.1:8080 --users 10 --duration 20s`,
     '',

@@ -92,6 +92,8 @@ export interface FinalizeOnceOptions {
    */
   whileRunning: boolean;
   leaseMs?: number;
+  /** Said in the report's warnings (a run rebuilt after an interrupt, say). */
+  notes?: readonly string[];
 }
 
 /**
@@ -108,14 +110,23 @@ export async function finalizeRunOnce(deps: AggregatorDeps, runId: string, optio
   const plan = await loadPlan(deps.blobs, runId);
   const run = await deps.results.getRun(runId);
   if (!run) throw new Error(`run ${runId} is not in the runs table`);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(options.notes ?? [])];
   const stepStats: MergedStats[] = [];
   for (const planned of plan.steps) stepStats.push(await mergeStep(deps.blobs, plan, planned.index, warnings));
   await Promise.all(stepStats.map((stats, step) => deps.results.putStep(stepRecord(plan, step, stats))));
   const totals = new MergedStats();
   for (const stats of stepStats) totals.absorb(stats);
   const failedInvocations = await deps.results.listFailures(runId);
-  const report = buildReport({ plan, startAt: run.startAt, stepStats, totals, stopRequested: run.stopRequested, warnings, failedInvocations });
+  const report = buildReport({
+    plan,
+    startAt: run.startAt,
+    stepStats,
+    totals,
+    stopRequested: run.stopRequested,
+    warnings,
+    failedInvocations,
+    ...(run.owner ? { owner: run.owner } : {}),
+  });
   // report.html is a convenience beside the data: a missing page bundle (a Lambda packaged without
   // dist/web) costs the page, never the report, and the report says so.
   let html: string | undefined;
@@ -137,8 +148,8 @@ export async function finalizeRunOnce(deps: AggregatorDeps, runId: string, optio
 }
 
 /** Finalises a run now, whatever its status (one machine, or a re-finalisation); fails if another finaliser holds the lock. */
-export async function finalizeRun(deps: AggregatorDeps, runId: string): Promise<Report> {
-  const report = await finalizeRunOnce(deps, runId, { owner: randomUUID(), whileRunning: false });
+export async function finalizeRun(deps: AggregatorDeps, runId: string, notes: readonly string[] = []): Promise<Report> {
+  const report = await finalizeRunOnce(deps, runId, { owner: randomUUID(), whileRunning: false, notes });
   if (!report) throw new Error(`run ${runId} is being finalised by another invocation`);
   return report;
 }

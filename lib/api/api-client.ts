@@ -6,11 +6,13 @@ import type { Report } from '../report/report-types.js';
 import {
   errorResponseSchema,
   reportLinkResponseSchema,
+  runListResponseSchema,
   runStatusResponseSchema,
   startRunResponseSchema,
   stopResponseSchema,
   type ErrorResponse,
   type ReportLinkResponse,
+  type RunListResponse,
   type RunStatusResponse,
   type StartRunResponse,
   type StopResponse,
@@ -93,6 +95,12 @@ export class FanoutApiClient {
   startRun(scenario: ScenarioInput, runId?: string): Promise<StartRunResponse> {
     const query = runId === undefined ? '' : `?runId=${encodeURIComponent(runId)}`;
     return this.request('POST', `/runs${query}`, startRunResponseSchema, JSON.stringify(scenario));
+  }
+
+  /** The stack's runs, newest first; `owner`: `me` (the signing identity), an IAM ARN, or everyone's when absent. */
+  listRuns(owner?: string, limit?: number): Promise<RunListResponse> {
+    const query = new URLSearchParams({ ...(owner !== undefined ? { owner } : {}), ...(limit !== undefined ? { limit: String(limit) } : {}) });
+    return this.request('GET', `/runs${query.size > 0 ? `?${query}` : ''}`, runListResponseSchema);
   }
 
   getRun(runId: string): Promise<RunStatusResponse> {

@@ -56,6 +56,14 @@ export const stopResponseSchema = z.object({
 });
 export type StopResponse = z.infer<typeof stopResponseSchema>;
 
+export const runListResponseSchema = z.object({
+  /** Newest first. */
+  runs: z.array(runRecordSchema),
+  /** The owner the list is of, when it was asked for one (`owner=me` names the caller). */
+  owner: z.string().optional(),
+});
+export type RunListResponse = z.infer<typeof runListResponseSchema>;
+
 export const reportLinkResponseSchema = z.object({
   runId: z.string(),
   status: z.string(),
@@ -72,5 +80,11 @@ export const errorResponseSchema = z.object({
   needed: z.number().optional(),
   available: z.number().optional(),
   status: z.string().optional(),
+  /** A stack limit the run is past (error "limit"), what it allows and what the run asked for. */
+  limit: z.string().optional(),
+  allowed: z.string().optional(),
+  requested: z.string().optional(),
+  /** An internal error: the detail is in the api function's log under this id. */
+  requestId: z.string().optional(),
 });
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;

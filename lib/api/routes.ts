@@ -4,6 +4,7 @@
  */
 export const API_ROUTES = [
   { method: 'POST', path: '/runs' },
+  { method: 'GET', path: '/runs' },
   { method: 'GET', path: '/runs/{id}' },
   { method: 'POST', path: '/runs/{id}/stop' },
   { method: 'GET', path: '/runs/{id}/report' },

@@ -87,5 +87,8 @@ export function scenarioDocumentOf(settings: RunSettings): ScenarioInput {
     load,
     ...(settings.slo !== undefined ? { slo: settings.slo } : {}),
     thresholds: settings.thresholds,
+    // The stack seals the same secrets as this machine: its plan and report show what the CLI showed.
+    ...(settings.secretHeaders ? { secretHeaders: settings.secretHeaders } : {}),
+    ...(settings.secretQuery ? { secretQuery: settings.secretQuery } : {}),
   };
 }

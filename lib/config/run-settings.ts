@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { InputError, problemsFromZod, type InputProblem } from './input-error.js';
 import type { TlsSettings } from '../engine/http-connection.js';
 import { resolveFlowSettings, resolveModuleSettings, type FlowSettings, type ModuleSettings } from '../flow/flow-settings.js';
+import { INPUT_LIMITS } from './input-limits.js';
 import { resolveTarget } from './target-url.js';
 import { scenarioSchema, type DemoSpec, type RequestSpec, type Scenario, type ScenarioInput } from './scenario-schema.js';
 
@@ -39,6 +40,9 @@ export interface RunSettings {
   warmUpMs: number;
   slo: string | undefined;
   thresholds: string[];
+  /** Further headers and query parameters whose values are credentials (lib/secrets names the usual ones). */
+  secretHeaders?: string[];
+  secretQuery?: string[];
 }
 
 export type NamedRequest = Omit<RequestSpec, 'name'> & { name: string };
@@ -94,7 +98,8 @@ function flagName(path: string): string {
   return FLAG_FOR_FIELD[path] ?? path;
 }
 
-function fieldLabel(path: string): string {
+/** `load.users` → `load.users (--users)`: a field named for both a scenario file and the CLI. */
+export function fieldLabel(path: string): string {
   const flag = FLAG_FOR_FIELD[path];
   return flag ? `${path} (${flag})` : path;
 }
@@ -209,6 +214,9 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     stepDurationMs = load.duration ?? load.stepDuration ?? DEFAULT_DURATION_MS;
   }
   if (problems.length === 0 && stepDurationMs < 1000) problem(load.steps ? 'load.stepDuration' : 'load.duration', 'must be at least 1s');
+  if (problems.length === 0 && stepDurationMs * levels.length > INPUT_LIMITS.durationMs) {
+    problem(load.stepDuration !== undefined ? 'load.stepDuration' : 'load.duration', `the whole run may last at most ${INPUT_LIMITS.durationText}; ${levels.length} steps of this length last longer`);
+  }
 
   const sliceDurationMs = load.sliceDuration;
   if (sliceDurationMs !== undefined && (sliceDurationMs < 1000 || sliceDurationMs > MAX_SLICE_MS)) {
@@ -271,6 +279,8 @@ export function resolveRunSettings(scenario: Scenario): RunSettings {
     warmUpMs,
     slo: scenario.slo,
     thresholds: scenario.thresholds,
+    ...(scenario.secretHeaders ? { secretHeaders: scenario.secretHeaders } : {}),
+    ...(scenario.secretQuery ? { secretQuery: scenario.secretQuery } : {}),
   };
 }
 

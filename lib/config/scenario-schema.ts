@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
+import { atMost, INPUT_LIMITS } from './input-limits.js';
 import { oneBody, requestFields } from './request-fields.js';
 import { thinkTimeSpec } from './think-time.js';
 import { CriterionSyntaxError, parseCriteria } from '../slo/criterion.js';
@@ -14,6 +15,8 @@ export { thinkTimeSpec, type ThinkTime } from './think-time.js';
 
 const positiveInt = z.coerce.number().int('expected a whole number').positive('expected a number above 0');
 const positiveNumber = z.coerce.number().positive('expected a number above 0');
+/** Users or req/s of one step: either model's largest. */
+const MAX_LEVEL = Math.max(INPUT_LIMITS.users, INPUT_LIMITS.rate);
 
 export const stepsSpec = z.union([
   z.string().transform((text, ctx) => {
@@ -27,7 +30,17 @@ export const stepsSpec = z.union([
   z.object({ from: positiveNumber, to: positiveNumber, step: positiveNumber }).strict(),
   z.array(positiveNumber).min(1, 'expected at least one step'),
 ]).transform((spec, ctx): number[] => {
-  if (Array.isArray(spec)) return spec;
+  // Checked here rather than in the union's branches, whose failures zod reports only as "Invalid input".
+  if (Array.isArray(spec)) {
+    if (spec.length > INPUT_LIMITS.steps) ctx.addIssue({ code: 'custom', message: `${atMost(INPUT_LIMITS.steps)} steps, got ${spec.length}` });
+    const tooHigh = spec.find((level) => level > MAX_LEVEL);
+    if (tooHigh !== undefined) ctx.addIssue({ code: 'custom', message: `a step of ${tooHigh} is above the most a step may have (${MAX_LEVEL.toLocaleString('en-US')})` });
+    return spec;
+  }
+  if (spec.to > MAX_LEVEL) {
+    ctx.addIssue({ code: 'custom', message: `TO (${spec.to}) is above the most a step may have (${MAX_LEVEL.toLocaleString('en-US')})` });
+    return z.NEVER;
+  }
   if (spec.to < spec.from) {
     ctx.addIssue({ code: 'custom', message: `TO (${spec.to}) is below FROM (${spec.from})` });
     return z.NEVER;
@@ -37,9 +50,9 @@ export const stepsSpec = z.union([
     return z.NEVER;
   }
   const levels: number[] = [];
-  for (let level = spec.from; level <= spec.to + 1e-9 && levels.length <= 1000; level += spec.step) levels.push(+level.toFixed(6));
-  if (levels.length > 1000) {
-    ctx.addIssue({ code: 'custom', message: 'more than 1000 steps; use a larger STEP' });
+  for (let level = spec.from; level <= spec.to + 1e-9 && levels.length <= INPUT_LIMITS.steps; level += spec.step) levels.push(+level.toFixed(6));
+  if (levels.length > INPUT_LIMITS.steps) {
+    ctx.addIssue({ code: 'custom', message: `more than ${INPUT_LIMITS.steps} steps; use a larger STEP` });
     return z.NEVER;
   }
   return levels;
@@ -91,15 +104,15 @@ export const demoSpec = z
 export const loadSpec = z
   .object({
     model: z.enum(['closed', 'open']).optional(),
-    users: positiveInt.optional(),
-    spawnRate: positiveNumber.optional(),
-    rate: positiveNumber.optional(),
+    users: positiveInt.max(INPUT_LIMITS.users, atMost(INPUT_LIMITS.users)).optional(),
+    spawnRate: positiveNumber.max(INPUT_LIMITS.rate, atMost(INPUT_LIMITS.rate)).optional(),
+    rate: positiveNumber.max(INPUT_LIMITS.rate, atMost(INPUT_LIMITS.rate)).optional(),
     duration: durationMs.optional(),
     steps: stepsSpec.optional(),
     stepDuration: durationMs.optional(),
-    workers: positiveInt.optional(),
+    workers: positiveInt.max(INPUT_LIMITS.workers, atMost(INPUT_LIMITS.workers)).optional(),
     sliceDuration: durationMs.optional(),
-    maxInFlight: positiveInt.optional(),
+    maxInFlight: positiveInt.max(INPUT_LIMITS.maxInFlight, atMost(INPUT_LIMITS.maxInFlight)).optional(),
     timeout: durationMs.optional(),
     /** The first part of every slice, measured apart and kept out of the steps (JIT, new connections). */
     warmUp: durationMs.optional(),
@@ -135,7 +148,11 @@ export const scenarioFields = {
   name: z.string().optional(),
   target: targetUrl.optional(),
   demo: demoSpec.optional(),
-  requests: z.array(requestSpec).min(1, 'expected at least one request').optional(),
+  requests: z.array(requestSpec).min(1, 'expected at least one request').max(INPUT_LIMITS.requests, `${atMost(INPUT_LIMITS.requests)} requests`).optional(),
+  /** Headers whose values are credentials, beyond authorization, cookie, x-api-key and credential-like names. */
+  secretHeaders: z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a header name')).max(100).optional(),
+  /** Query parameters whose values are credentials, beyond credential-like names (token, key, secret, …). */
+  secretQuery: z.array(z.string().min(1)).max(100).optional(),
   variables: variablesSpec.optional(),
   data: dataSpec.optional(),
   onStart: onStartSpec.optional(),

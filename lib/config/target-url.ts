@@ -1,3 +1,4 @@
+import { scrubCredentialPatterns } from '../secrets/credential-patterns.js';
 import type { RequestSpec } from './scenario-schema.js';
 
 /**
@@ -45,7 +46,7 @@ export function resolveTarget(target: string, requests: RequestSpec[] | undefine
     return { target: shown, requests: [withAuth({ ...DEFAULT_REQUEST, path: `${url.pathname}${url.search}` })], requestsFromTarget: true };
   }
   if (url.search !== '') {
-    problem('target', `a query string (${url.search}) in the target applies only when there are no requests; put it in each request's path`);
+    problem('target', `a query string (${scrubCredentialPatterns(url.search)}) in the target applies only when there are no requests; put it in each request's path`);
   }
   const base = basePathOf(url);
   return { target: shown, requests: requests.map((request) => withAuth({ ...request, path: `${base}${request.path}` })), requestsFromTarget: false };

@@ -20,6 +20,8 @@ export interface StartRunOptions {
   fanOutConcurrency?: number;
   /** Called once the run's item exists and before any worker is invoked: arms the run's supervisor. */
   beforeFanOut?: (run: RunRecord) => Promise<void>;
+  /** Who started the run (the API caller's IAM identity), recorded on its item. */
+  owner?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startRun(plan: RunPlan, deps: CoordinatorDeps, options: St
     steps: plan.steps.length,
     totalSlices: totalStepParts(plan),
     stopRequested: false,
+    ...(options.owner ? { owner: options.owner } : {}),
   };
   await deps.results.createRun(record);
   await options.beforeFanOut?.(record);

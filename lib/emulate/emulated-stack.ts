@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AwsConnection } from '../adapters/aws/aws-clients.js';
+import { envForStackLimits, stackLimitsFromEnv, type StackLimits } from '../guard/stack-limits.js';
 import { FUNCTIONS, FUNCTIONS_WITH_FAILURE_DESTINATION, functionName, type FunctionKey } from '../lambda/function-specs.js';
 import { envForRuntimeConfig, type RuntimeConfig } from '../lambda/runtime-config.js';
 import { BundledFunction } from './bundled-function.js';
@@ -10,6 +11,7 @@ import { injectedInvocationFaults } from './fault-injection.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyCounts } from './fault-proxy.js';
 import { functionsToKill, NO_FAULTS, type FaultPlan } from './fault-spec.js';
 import { HttpApiEmulator } from './http-api-emulator.js';
+import { KmsEmulator } from './kms-emulator.js';
 import { LambdaEmulator, type AsyncFailureRecord, type EmulatedHandler } from './lambda-emulator.js';
 import { startStorageEmulators, type StorageEmulators } from './storage-emulators.js';
 
@@ -46,6 +48,8 @@ export interface EmulatedStackOptions {
   /** How far ahead a lane's next slice is invoked (on AWS 10 s). */
   chainLeadMs?: number;
   finalizeLeaseMs?: number;
+  /** The stack's limits on a run (serverless.yml's params); the deployed defaults when left out. */
+  limits?: Partial<StackLimits>;
   log?: (message: string) => void;
 }
 
@@ -68,6 +72,8 @@ export interface EmulatedStack {
   functions: Record<FunctionKey, string>;
   config: RuntimeConfig;
   lambda: LambdaEmulator;
+  /** The stack's secrets key (serverless.yml's SecretsKey). */
+  kms: KmsEmulator;
   /** With the `bundles` option: the functions running from their packages. */
   bundled?: Record<FunctionKey, BundledFunction>;
   /** The environment the functions run with here (and a client of the stack needs). */
@@ -210,6 +216,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     log: options.log,
   });
   let api: HttpApiEmulator | undefined;
+  const kms = new KmsEmulator(region);
   try {
     if (faults.s3Error > 0) proxies.s3 = await startFaultProxy({ service: 's3', upstream: storage.s3Endpoint, errorRate: faults.s3Error, seed });
     if (faults.dynamodbThrottle > 0 || faults.dynamodbLostResponse > 0) {
@@ -221,6 +228,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
         seed,
       });
     }
+    const kmsEndpoint = await kms.start(0);
     const lambdaEndpoint = await lambda.start(options.ports?.lambda ?? 0);
     const config: RuntimeConfig = {
       connection: {
@@ -242,6 +250,9 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     };
     const env = {
       ...envForRuntimeConfig(config),
+      ...envForStackLimits({ ...stackLimitsFromEnv({}), ...options.limits }),
+      FANOUT_SECRETS_KEY_ID: kms.keyArn,
+      FANOUT_KMS_ENDPOINT: kmsEndpoint,
       ...EMULATOR_CREDENTIALS_ENV,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
@@ -277,6 +288,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
       functions,
       config,
       lambda,
+      kms,
       ...(bundled ? { bundled } : {}),
       env,
       storageConnection,
@@ -290,11 +302,13 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
         await emulator.close();
         await closeProcesses(processes);
         await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
+        await kms.close();
         await storage.close();
       },
     };
   } catch (error) {
     await api?.close();
+    await kms.close();
     await lambda.close();
     await closeProcesses(processes);
     await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));

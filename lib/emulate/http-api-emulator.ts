@@ -28,6 +28,13 @@ export interface HttpApiEmulatorOptions {
   failRequest?: () => boolean;
 }
 
+/** The emulated account's identity for an access key: the emulator's own key is `fanout-emulator`. */
+export function emulatedIamIdentity(authorization: string, known: AwsCredentials): { accessKey: string; accountId: string; callerId: string; userArn: string; userId: string } {
+  const accessKey = /Credential=([^/]+)\//.exec(authorization)?.[1] ?? 'anonymous';
+  const user = accessKey === known.accessKeyId ? 'fanout-emulator' : accessKey;
+  return { accessKey, accountId: '000000000000', callerId: `AIDA${accessKey}`, userArn: `arn:aws:iam::000000000000:user/${user}`, userId: `AIDA${accessKey}` };
+}
+
 function reply(response: ServerResponse, status: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): void {
   response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
 }
@@ -89,6 +96,8 @@ export class HttpApiEmulator {
         http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
         requestId: randomUUID(),
         routeKey: match.routeKey,
+        // As the AWS_IAM authoriser fills it: here every access key stands for an IAM user of its name.
+        authorizer: { iam: emulatedIamIdentity(headers.authorization ?? '', this.options.known) },
         stage: '$default',
         time: new Date(now).toUTCString(),
         timeEpoch: now,

@@ -4,10 +4,14 @@ import { formatDuration } from '../config/duration.js';
 import { findQuotaShortfall, type LambdaQuotas } from '../coordinator/check-quotas.js';
 import { startRun } from '../coordinator/start-run.js';
 import { peakWorkerConcurrency, workerTailMs } from '../cost/worker-concurrency.js';
+import { stackLimitRefusal } from '../guard/check-stack-limits.js';
+import type { StackLimits } from '../guard/stack-limits.js';
 import { planRun, type RunPlan } from '../plan/run-plan.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore, RunRecord } from '../ports/result-store.js';
+import type { SecretsKeeper } from '../ports/secrets-keeper.js';
+import { sealSettings, type SealedSettings } from '../secrets/sealed-settings.js';
 import type { CoordinatorEvent, CoordinatorResult } from './lambda-events.js';
 
 export interface CoordinateDeps {
@@ -15,6 +19,8 @@ export interface CoordinateDeps {
   results: ResultStore;
   invoker: Invoker;
   readQuotas: () => Promise<LambdaQuotas>;
+  /** Keeps the run's secrets for its workers, encrypted (the plan carries markers in their place). */
+  secrets: SecretsKeeper;
 }
 
 export interface CoordinateOptions {
@@ -23,6 +29,8 @@ export interface CoordinateOptions {
   stragglerGraceMs: number;
   /** How far ahead a lane's next slice is invoked (the plan's default when absent). */
   chainLeadMs?: number;
+  /** The stack's limits (checked by the API already; again here, where the run would start). */
+  limits?: StackLimits;
 }
 
 /** Left between a worker's planned end of work and its timeout, beyond the drain and the writes. */
@@ -59,8 +67,14 @@ function sliceTooLong(plan: RunPlan, workerTimeoutMs: number): InputError | unde
  */
 export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDeps, options: CoordinateOptions): Promise<CoordinatorResult> {
   let plan: RunPlan;
+  let sealed: SealedSettings;
   try {
-    plan = planRun(settingsFromRunRequest(event.scenario), { platform: 'aws', runId: event.runId, chainLeadMs: options.chainLeadMs });
+    const settings = settingsFromRunRequest(event.scenario);
+    // The plan, the run's item and its report carry markers; the values go to the workers encrypted.
+    sealed = sealSettings(settings);
+    plan = planRun(sealed.settings, { platform: 'aws', runId: event.runId, chainLeadMs: options.chainLeadMs, sealedSecrets: sealed.secrets.entries.length });
+    const refusal = options.limits && stackLimitRefusal(settings, plan, options.limits, options.barrierMs);
+    if (refusal) return { outcome: 'limit', ...refusal };
     const problem = sliceTooLong(plan, options.workerTimeoutMs);
     if (problem) throw problem;
   } catch (error) {
@@ -69,12 +83,21 @@ export async function coordinateRun(event: CoordinatorEvent, deps: CoordinateDep
   }
 
   const peakConcurrentWorkers = peakWorkerConcurrency(plan, options.barrierMs);
-  const shortfall = findQuotaShortfall(peakConcurrentWorkers, await deps.readQuotas());
+  const shortfall = findQuotaShortfall(peakConcurrentWorkers, await deps.readQuotas(), options.limits?.concurrencyHeadroom);
   if (shortfall) return { outcome: 'quota', ...shortfall };
   if (await deps.results.getRun(plan.runId)) return { outcome: 'exists', runId: plan.runId };
+  if (plan.sealedSecrets) {
+    try {
+      await deps.secrets.keep(plan.runId, sealed.secrets);
+    } catch (error) {
+      if (error instanceof InputError) return { outcome: 'bad-input', problems: error.problems };
+      throw error;
+    }
+  }
 
   const record = await startRun(plan, deps, {
     barrierMs: options.barrierMs,
+    ...(event.owner ? { owner: event.owner } : {}),
     beforeFanOut: (run) => deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt: runDeadline(run, options.stragglerGraceMs) }),
   });
   return {

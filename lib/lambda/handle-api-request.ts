@@ -6,7 +6,10 @@ import { settingsFromRunRequest } from '../api/run-request.js';
 import type { RouteKey } from '../api/routes.js';
 import { InputError } from '../config/input-error.js';
 import { WORKER_WRITES_MS } from '../cost/worker-concurrency.js';
-import { newRunId } from '../plan/run-plan.js';
+import { apiRequestContextSchema, callerOf } from '../guard/caller-identity.js';
+import { stackLimitRefusal, type LimitRefusal } from '../guard/check-stack-limits.js';
+import type { StackLimits } from '../guard/stack-limits.js';
+import { newRunId, planRun } from '../plan/run-plan.js';
 import { lanesCovering } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
@@ -15,6 +18,7 @@ import { summarizePlan } from '../report/build-report.js';
 import { loadPlan } from '../worker/run-slice-task.js';
 import { runDeadline } from './coordinate-run.js';
 import { runIdSchema, type CoordinatorEvent, type CoordinatorResult } from './lambda-events.js';
+import { listRunsRoute } from './list-runs-route.js';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the API reads; the rest is ignored. */
 export const apiEventSchema = z.object({
@@ -23,6 +27,8 @@ export const apiEventSchema = z.object({
   queryStringParameters: z.record(z.string(), z.string()).optional(),
   body: z.string().optional(),
   isBase64Encoded: z.boolean().default(false),
+  /** The caller's IAM identity (the AWS_IAM authoriser's) and API Gateway's request id. */
+  requestContext: apiRequestContextSchema.optional(),
 });
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 
@@ -39,6 +45,10 @@ export interface ApiDeps {
   /** A short-lived download link for a key of the BlobStore. */
   linkTo(key: string, expiresInS: number): Promise<string>;
   stragglerGraceMs: number;
+  /** The stack's limits on a run; none when absent. */
+  limits?: StackLimits;
+  /** The coordinator's start barrier, for the cost estimate. */
+  barrierMs?: number;
 }
 
 /**
@@ -70,6 +80,7 @@ const notFound = (runId: string) => problem(404, { error: 'not-found', message: 
 export async function handleApiRequest(event: ApiEvent, deps: ApiDeps): Promise<ApiResult> {
   const routeKey = event.routeKey as RouteKey;
   if (routeKey === 'POST /runs') return startRunRoute(event, deps);
+  if (routeKey === 'GET /runs') return listRunsRoute(event.queryStringParameters ?? {}, callerOf(event.requestContext), deps.results);
   const runId = runIdSchema.safeParse(event.pathParameters?.id);
   if (!runId.success) return badInput([{ field: 'id', message: 'expected a run id' }]);
   const run = await deps.results.getRun(runId.data);
@@ -102,16 +113,20 @@ async function startRunRoute(event: ApiEvent, deps: ApiDeps): Promise<ApiResult>
   try {
     scenario = bodyOf(event);
     // Validated here as well as in the coordinator, so that bad input costs no invocation.
-    settingsFromRunRequest(scenario);
+    const settings = settingsFromRunRequest(scenario);
     const requested = event.queryStringParameters?.runId;
     const parsedId = runIdSchema.safeParse(requested ?? newRunId());
     if (!parsedId.success) throw new InputError([{ field: 'runId', message: 'expected letters, digits and dashes (at most 64)' }]);
     runId = parsedId.data;
+    // The stack's limits, whatever the client sent or was told: planned and estimated here as the CLI does.
+    const refusal = deps.limits && stackLimitRefusal(settings, planRun(settings, { platform: 'aws', runId }), deps.limits, deps.barrierMs ?? 10_000);
+    if (refusal) return limitRefused(refusal);
   } catch (error) {
     if (error instanceof InputError) return badInput(error.problems);
     throw error;
   }
-  const result = await deps.coordinate({ runId, scenario });
+  const owner = callerOf(event.requestContext);
+  const result = await deps.coordinate({ runId, scenario, ...(owner ? { owner } : {}) });
   switch (result.outcome) {
     case 'started': {
       const { outcome: _, ...started } = result;
@@ -123,7 +138,17 @@ async function startRunRoute(event: ApiEvent, deps: ApiDeps): Promise<ApiResult>
       return problem(409, { error: 'quota', message: result.message, quota: result.quota, needed: result.needed, available: result.available });
     case 'exists':
       return problem(409, { error: 'exists', message: `run ${result.runId} exists already` });
+    case 'limit': {
+      const { outcome: _, ...refusal } = result;
+      return limitRefused(refusal);
+    }
   }
+}
+
+/** Past one of the stack's limits: nothing started; the limit, what it allows and what was asked for are named. */
+function limitRefused(refusal: LimitRefusal): ApiResult {
+  const { limit, allowed, requested, field, message } = refusal;
+  return problem(422, { error: 'limit', message: `${field}: ${message}; nothing was started`, limit, allowed, requested, problems: [{ field, message }] });
 }
 
 async function runStatus(run: RunRecord, deps: ApiDeps): Promise<RunStatusResponse> {

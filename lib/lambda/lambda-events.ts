@@ -19,6 +19,8 @@ export const coordinatorEventSchema = z
   .object({
     runId: runIdSchema,
     scenario: z.unknown(),
+    /** The API caller's IAM identity, recorded on the run. */
+    owner: z.string().max(2048).optional(),
   })
   .strict();
 
@@ -48,6 +50,14 @@ export const coordinatorResultSchema = z.discriminatedUnion('outcome', [
     message: z.string(),
   }),
   z.object({ outcome: z.literal('exists'), runId: z.string() }),
+  z.object({
+    outcome: z.literal('limit'),
+    limit: z.enum(['maxRunDuration', 'maxWorkersPerRun', 'maxCostPerRun', 'allowedTargets']),
+    allowed: z.string(),
+    requested: z.string(),
+    field: z.string(),
+    message: z.string(),
+  }),
 ]);
 
 export type CoordinatorResult = z.infer<typeof coordinatorResultSchema>;

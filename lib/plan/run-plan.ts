@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RunSettings } from '../config/run-settings.js';
+import { checkPlanSize } from './plan-limits.js';
 
 /**
  * The plan: steps of load carried by lanes. A lane is one worker's succession of slice invocations;
@@ -53,6 +54,8 @@ export interface RunPlan {
   /** A lane's next slice is invoked this long before its start, so that the load has no gap. */
   chainLeadMs: number;
   warnings: string[];
+  /** Secrets taken out of the settings (markers in their place): a worker opens them to run (lib/secrets). */
+  sealedSecrets?: number;
 }
 
 /**
@@ -75,6 +78,8 @@ export interface PlanOptions {
   minWorkers?: number;
   /** How far ahead a lane's next slice is invoked (default: 10 s on AWS, a cold start and then some; 1 s locally). */
   chainLeadMs?: number;
+  /** How many secrets the settings' markers stand for (sealSettings); 0 or absent: none. */
+  sealedSecrets?: number;
 }
 
 export function newRunId(now = new Date()): string {
@@ -137,6 +142,8 @@ export function planRun(settings: RunSettings, options: PlanOptions): RunPlan {
   const warnings: string[] = [];
   const minWorkers = options.minWorkers ?? 1;
   const laneCount = settings.workers ?? Math.max(...settings.levels.map((level) => workersFor(settings, level, minWorkers)));
+  const totalMs = settings.stepDurationMs * settings.levels.length;
+  checkPlanSize(settings, { lanes: laneCount, steps: settings.levels.length, slices: Math.ceil(totalMs / sliceDurationFor(settings, options.platform, totalMs)) });
   const levels = laneLevels(settings, laneCount, options.platform === 'aws' ? 'fill' : 'even');
   const lanes: PlannedLane[] = Array.from({ length: laneCount }, (_, index) => {
     const laneLevelsByStep = levels.map((byLane) => byLane[index]!);
@@ -176,6 +183,7 @@ export function planRun(settings: RunSettings, options: PlanOptions): RunPlan {
     timelineIntervalMs: timelineIntervalFor(offset),
     chainLeadMs: options.chainLeadMs ?? (options.platform === 'aws' ? 10_000 : 1_000),
     warnings,
+    ...(options.sealedSecrets ? { sealedSecrets: options.sealedSecrets } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface RunRecord {
   reportKey?: string;
   /** Step results recorded so far, as the run's supervisor last counted them (live progress). */
   partsDone?: number;
+  /** Who started the run: the API caller's IAM identity (ARN), on AWS. */
+  owner?: string;
 }
 
 /** One step's results as the runs table holds them (the report has the full detail). */
@@ -90,8 +92,8 @@ export interface ResultStore {
   createRun(run: RunRecord): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   updateRun(runId: string, changes: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'reportKey' | 'partsDone'>>): Promise<void>;
-  /** Newest first. */
-  listRuns(limit: number): Promise<RunRecord[]>;
+  /** Newest first; only those `owner` started, when given. */
+  listRuns(limit: number, owner?: string): Promise<RunRecord[]>;
   requestStop(runId: string): Promise<void>;
   isStopRequested(runId: string): Promise<boolean>;
   /**

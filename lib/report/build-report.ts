@@ -158,6 +158,8 @@ export interface ReportInput {
   warnings: string[];
   /** Invocations of the run that failed for good (AWS: from the on-failure destination). */
   failedInvocations?: FailedInvocation[];
+  /** Who started the run (the API caller's IAM identity), when known. */
+  owner?: string;
 }
 
 const MISSING_LISTED = 100;
@@ -221,6 +223,7 @@ export function buildReport(input: ReportInput): Report {
       name: plan.settings.name,
       platform: plan.platform,
       target: plan.settings.target,
+      ...(input.owner ? { owner: input.owner } : {}),
       startedAt: new Date(totals.slices === 0 ? input.startAt : totals.firstStart).toISOString(),
       endedAt: new Date(totals.slices === 0 ? Date.now() : totals.lastEnd).toISOString(),
       plan: summarizePlan(plan),

@@ -1,6 +1,7 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, problemsFromZod } from '../config/input-error.js';
+import { writeFileAtomically } from '../files/private-files.js';
 import { renderReportHtml } from './html-report.js';
 import { reportSchema } from './report-schema.js';
 import type { Report } from './report-types.js';
@@ -36,9 +37,9 @@ export async function readLocalReportArgument(argument: string): Promise<{ repor
   return { report: await readReportFile(reportPath), reportPath };
 }
 
-/** Writes (or refreshes) report.html beside report.json; returns its path. */
+/** Writes (or refreshes) report.html beside report.json, whole or not at all, owner-only; returns its path. */
 export async function writeReportHtml(reportPath: string, report: Report): Promise<string> {
   const htmlPath = join(dirname(reportPath), 'report.html');
-  await writeFile(htmlPath, renderReportHtml(report));
+  await writeFileAtomically(htmlPath, renderReportHtml(report));
   return htmlPath;
 }

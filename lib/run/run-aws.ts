@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type FanoutApiClient } from '../api/api-client.js';
@@ -7,8 +6,11 @@ import { scenarioDocumentOf } from '../api/scenario-document.js';
 import { InputError } from '../config/input-error.js';
 import type { RunSettings } from '../config/run-settings.js';
 import { estimateCost, type Architecture, type CostEstimate } from '../cost/estimate-cost.js';
+import { makePrivateDir, writeFileAtomically } from '../files/private-files.js';
 import { newRunId, planRun, type RunPlan } from '../plan/run-plan.js';
 import type { Report } from '../report/report-types.js';
+import { sealSettings } from '../secrets/sealed-settings.js';
+import { problemsOfRefusal } from './stack-refusal.js';
 
 export interface AwsRunOptions {
   settings: RunSettings;
@@ -48,9 +50,11 @@ const CLIENT_PATIENCE_MS = 10 * 60_000;
  * follows it from the runs table, and downloads report.json when the stack has finalised it.
  */
 export async function runAws(options: AwsRunOptions): Promise<AwsRunResult> {
-  const log = options.log ?? (() => {});
   const runId = newRunId();
-  const plan = planRun(options.settings, { platform: 'aws', runId });
+  // What is shown and logged here carries markers; the clear settings go only to the API (TLS, SigV4).
+  const sealed = sealSettings(options.settings);
+  const log = sealed.redactor.log(options.log ?? (() => {}));
+  const plan = planRun(sealed.settings, { platform: 'aws', runId, sealedSecrets: sealed.secrets.entries.length });
   const estimate = estimateCost(plan, {
     workerMemoryMb: options.workerMemoryMb,
     architecture: options.architecture,
@@ -123,7 +127,9 @@ async function startOnce(api: FanoutApiClient, settings: RunSettings, runId: str
   try {
     await api.startRun(scenarioDocumentOf(settings), runId);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 400 && error.body.problems) throw new InputError(error.body.problems);
+    // Bad input, or past one of the stack's limits: nothing was started.
+    const problems = error instanceof ApiError ? problemsOfRefusal(error) : undefined;
+    if (problems) throw new InputError(problems);
     if (error instanceof ApiError && error.status === 409 && error.body.error === 'exists') return;
     if (!isTransient(error)) throw error;
     const started = await api.getRun(runId).then(
@@ -135,13 +141,16 @@ async function startOnce(api: FanoutApiClient, settings: RunSettings, runId: str
   }
 }
 
-/** Downloads a finalised run's report.json to `<outDir>/<runId>/report.json`. */
+/**
+ * Downloads a finalised run's report.json to `<outDir>/<runId>/report.json`, owner-only and whole or
+ * not at all (a second download, or the UI reading it meanwhile, never meets half a file).
+ */
 export async function downloadReport(api: FanoutApiClient, runId: string, outDir: string): Promise<AwsRunResult> {
   const link = await api.reportLink(runId);
   const { text, report } = await api.downloadReport(link.url);
   const runDir = join(resolve(outDir), runId);
-  await mkdir(runDir, { recursive: true });
+  await makePrivateDir(runDir);
   const reportPath = join(runDir, 'report.json');
-  await writeFile(reportPath, text);
+  await writeFileAtomically(reportPath, text);
   return { report, reportPath, runId };
 }

@@ -11,7 +11,9 @@ import { startDemoTarget, type DemoTarget } from '../demo/demo-target.js';
 import { LiveProgress } from '../progress/live-progress.js';
 import { planRun, type RunPlan } from '../plan/run-plan.js';
 import { reportKey } from '../plan/slice-task.js';
+import { sealSettings } from '../secrets/sealed-settings.js';
 import { checkFileLimit, type FileLimit } from './file-limit.js';
+import { recordRunProcess } from './run-process.js';
 import type { Report } from '../report/report-types.js';
 
 export interface LocalRunOptions {
@@ -47,7 +49,7 @@ const STRAGGLER_GRACE_MS = 10_000;
  * cores run unchanged; worker threads stand in for Lambda, a folder for S3 and DynamoDB.
  */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
-  const log = options.log ?? (() => {});
+  let log = options.log ?? (() => {});
   const outDir = resolve(options.outDir);
   let settings = options.settings;
   let demo: DemoTarget | undefined;
@@ -58,13 +60,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     settings = { ...settings, target: demo.url };
   }
   const cores = options.threads ?? availableParallelism();
-  const plan = planRun(settings, { platform: 'local', minWorkers: cores, runId: options.runId });
+  let plan: RunPlan;
+  // From here on the plan, the run's files, its log and its report carry markers for the secrets;
+  // the worker threads get the values in memory.
+  let sealed: ReturnType<typeof sealSettings>;
   try {
+    sealed = sealSettings(settings);
+    plan = planRun(sealed.settings, { platform: 'local', minWorkers: cores, runId: options.runId, sealedSecrets: sealed.secrets.entries.length });
     checkFileLimit(plan, options.fileLimit);
   } catch (error) {
     await demo?.close();
     throw error;
   }
+  log = sealed.redactor.log(log);
   options.onPlan?.(plan);
 
   const blobs = new LocalBlobStore(outDir);
@@ -75,6 +83,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const invoker = new LocalInvoker({
     root: outDir,
     threads: Math.min(cores, plan.lanes.length),
+    secrets: { [plan.runId]: sealed.secrets },
     onAggregate: async (request) => {
       if (request.step !== undefined) await aggregateStep(deps, request.runId, request.step);
     },
@@ -88,6 +97,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const ticker = options.onProgress && setInterval(() => options.onProgress!(progress), 1000);
   try {
     const record = await startRun(plan, { ...deps, invoker }, { barrierMs: LOCAL_BARRIER_MS });
+    await recordRunProcess(outDir, plan.runId);
     startAt = record.startAt;
     const deadline = record.plannedEndAt + record.drainMs + STRAGGLER_GRACE_MS;
     const overdue = new AbortController();

@@ -5,8 +5,11 @@ import { ApiError, type FanoutApiClient } from '../api/api-client.js';
 import { InputError } from '../config/input-error.js';
 import { reportKey } from '../plan/slice-task.js';
 import { formatRunStatus } from '../progress/remote-progress.js';
+import type { RunRecord } from '../ports/result-store.js';
 import type { Report } from '../report/report-types.js';
+import { finalizeOnDisk } from './finalize-on-disk.js';
 import { downloadReport } from './run-aws.js';
+import { runningProcessOf } from './run-process.js';
 
 /**
  * `fanout status|stop|report <id>` for either platform: a local run lives in its folder (a
@@ -42,6 +45,22 @@ export async function runStatusText(location: RunLocation, runId: string): Promi
   return { text: lines.join('\n'), json: { run, steps } };
 }
 
+/** `fanout runs`: newest first; on AWS optionally one owner's (`me`: the signing identity). */
+export async function listRunsText(location: RunLocation, owner: string | undefined, limit: number): Promise<{ text: string; json: unknown }> {
+  let runs: RunRecord[];
+  if (location.platform === 'aws') {
+    runs = (await location.api.listRuns(owner, limit)).runs;
+  } else {
+    if (owner !== undefined) throw new InputError([{ field: '--owner', message: 'local runs have no owner: it is the IAM identity that started a run on AWS' }]);
+    runs = await new LocalResultStore(resolve(location.outDir)).listRuns(limit);
+  }
+  const lines = runs.map((run) => {
+    const when = new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19);
+    return `${run.runId}  ${run.status.padEnd(9)}  ${when}  ${run.target}${run.owner ? `  ${run.owner}` : ''}`;
+  });
+  return { text: lines.length === 0 ? 'no runs' : lines.join('\n'), json: runs };
+}
+
 export async function stopRunText(location: RunLocation, runId: string): Promise<string> {
   if (location.platform === 'aws') {
     try {
@@ -74,7 +93,21 @@ export async function fetchReport(location: RunLocation, runId: string): Promise
   try {
     return { report: JSON.parse(await readFile(reportPath, 'utf8')) as Report, reportPath };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw unknownRun(runId, `with a report in ${location.outDir}`);
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  return rebuildReport(location.outDir, runId);
+}
+
+/**
+ * A local run without a report: its process was killed (or crashed) before finalising. The report
+ * is built from the step results on disk, unless the run is still going somewhere.
+ */
+async function rebuildReport(outDir: string, runId: string): Promise<{ report: Report; reportPath: string }> {
+  const run = await new LocalResultStore(resolve(outDir)).getRun(runId);
+  if (!run) throw unknownRun(runId, `with a report in ${outDir}`);
+  const runner = run.status === 'running' ? await runningProcessOf(resolve(outDir), runId) : undefined;
+  if (runner !== undefined) {
+    throw new InputError([{ field: '<id>', message: `run ${runId} is still running (${runner}); its report comes at its end, or after fanout stop ${runId}` }]);
+  }
+  return finalizeOnDisk(outDir, runId, 'its process ended before writing the report (killed or crashed); `fanout report` built it');
 }

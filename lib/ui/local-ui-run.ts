@@ -2,6 +2,7 @@ import type { RunSettings } from '../config/run-settings.js';
 import { newRunId, type RunPlan } from '../plan/run-plan.js';
 import type { LiveProgress } from '../progress/live-progress.js';
 import type { Report } from '../report/report-types.js';
+import { finalizeOnDisk } from '../run/finalize-on-disk.js';
 import { runLocal } from '../run/run-local.js';
 import type { LivePlan, LiveRunState, LiveRunView } from './ui-api.js';
 import { errorText, RunLog, type UiRun } from './ui-run.js';
@@ -41,7 +42,10 @@ export class LocalUiRun implements UiRun {
   private readonly stopper = new AbortController();
   private done = false;
 
-  constructor(settings: RunSettings, outDir: string) {
+  constructor(
+    settings: RunSettings,
+    private readonly outDir: string,
+  ) {
     this.runId = newRunId();
     this.ended = runLocal({
       settings,
@@ -71,6 +75,11 @@ export class LocalUiRun implements UiRun {
     if (this.done || this.stopper.signal.aborted) return;
     this.log.add('stop requested: workers end within about a second');
     this.stopper.abort();
+  }
+
+  async finalizeNow(): Promise<string | undefined> {
+    if (this.done || !this.plan) return undefined;
+    return (await finalizeOnDisk(this.outDir, this.runId, 'fanout ui was stopped at once by a second interrupt')).reportPath;
   }
 
   private state(): LiveRunState {

@@ -14,6 +14,8 @@ export interface UiRun {
   view(since: number): Promise<LiveRunView>;
   /** Asks the workers to stop; the run still ends with a report (status aborted). */
   stop(): void;
+  /** When the process must exit now: the report from what is on disk, if the run's data is here (its path). */
+  finalizeNow?(): Promise<string | undefined>;
 }
 
 /** The last lines of a run's log the page shows. */

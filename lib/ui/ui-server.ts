@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../config/input-error.js';
 import type { RunSettings } from '../config/run-settings.js';
 import { renderReportHtml } from '../report/html-report.js';
+import { scrubCredentialPatterns } from '../secrets/credential-patterns.js';
 import { isAccessToken, newAccessToken, tokenCookie, tokenCookieName, tokenOfRequest } from './access-token.js';
 import { CostNotConfirmed } from './aws-ui-run.js';
 import { HttpProblem } from './http-problem.js';
@@ -55,6 +56,8 @@ export interface UiServer {
   url: string;
   token: string;
   close(): Promise<void>;
+  /** The process must exit now: reports of the runs still going, from what is on disk (their paths). */
+  finalizeNow(): Promise<string[]>;
 }
 
 /** A pasted scenario of MAX_SCENARIO_TEXT characters, JSON-escaped, with room for the other fields. */
@@ -254,7 +257,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       if (error instanceof HttpProblem) return sendJson(response, error.status, error.body);
       // The detail (a path, a library's message) stays in the log; the answer says where to find it.
       const requestId = randomBytes(6).toString('hex');
-      logError(`fanout ui: request ${requestId} (${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}) failed: ${error instanceof Error ? (error.stack ?? error.message) : errorText(error)}`);
+      const detail = scrubCredentialPatterns(error instanceof Error ? (error.stack ?? error.message) : errorText(error));
+      logError(`fanout ui: request ${requestId} (${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}) failed: ${detail}`);
       const body: InternalErrorResponse = { error: 'internal', message: `internal error, request ${requestId}: see fanout ui's log`, requestId };
       sendJson(response, 500, body);
     });
@@ -272,6 +276,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   return {
     url: `http://${hostInUrl}:${port}/?token=${token}`,
     token,
+    finalizeNow: async () => {
+      const written = await Promise.all([...runs.values()].filter((run) => run.active).map((run) => run.finalizeNow?.()));
+      return written.filter((path): path is string => path !== undefined);
+    },
     close: async () => {
       for (const run of runs.values()) run.stop();
       await Promise.all([...runs.values()].map((run) => run.ended));

@@ -10,6 +10,9 @@ import { invocationsDuring, planKey, sliceWindow, stepPartKey, type SliceTask, t
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore } from '../ports/result-store.js';
+import type { SecretsKeeper } from '../ports/secrets-keeper.js';
+import { scrubText, scrubWorkerOutput } from '../secrets/scrub-worker-output.js';
+import { openPlan } from './runnable-plan.js';
 
 export interface WorkerDeps {
   blobs: BlobStore;
@@ -24,6 +27,8 @@ export interface WorkerDeps {
   stopPollMs?: number;
   /** This invocation's id (Lambda's request id), which its claim carries; a fresh one when absent. */
   invocationId?: string;
+  /** Where the run's secrets are opened, when its plan has any (sealed: markers in their place). */
+  secrets?: SecretsKeeper;
 }
 
 export type SliceTaskOutcome =
@@ -62,8 +67,9 @@ async function storeStepResult(task: SliceTask, result: SliceResult, deps: Worke
  * and its results say so (their actual start against the planned one).
  */
 export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<SliceTaskOutcome> {
-  const log = deps.log ?? (() => {});
-  const plan = await loadPlan(deps.blobs, task.runId);
+  const { plan, redactor } = await openPlan(await loadPlan(deps.blobs, task.runId), deps.secrets);
+  const write = deps.log ?? (() => {});
+  const log = (message: string) => write(scrubText(message, redactor));
   const { plannedStart, plannedEnd } = sliceWindow(plan, task);
   if (Date.now() >= plannedEnd) {
     log(`slice ${describe(task)} was invoked after its window had passed: nothing to run`);
@@ -104,8 +110,9 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
       signal: stop.signal,
       userFactory,
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
-      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, totals)),
-      onStepResult: (result) => {
+      onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, scrubWorkerOutput(totals, redactor))),
+      onStepResult: (measured) => {
+        const result = scrubWorkerOutput(measured, redactor);
         const part = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
         deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
         if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);

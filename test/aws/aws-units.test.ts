@@ -125,7 +125,7 @@ test('the coordinator refuses a slice that cannot fit the worker\'s timeout, bef
   const fail = () => assert.fail('should not be reached');
   const result = await coordinateRun(
     { runId: 'r-1', scenario: { target: 'http://x.test', load: { users: 5, duration: '10m', sliceDuration: '10m' } } },
-    { blobs: fail as never, results: fail as never, invoker: fail as never, readQuotas: fail },
+    { blobs: fail as never, results: fail as never, invoker: fail as never, readQuotas: fail, secrets: fail as never },
     { barrierMs: 10_000, workerTimeoutMs: 300_000, stragglerGraceMs: 60_000 },
   );
   assert.equal(result.outcome, 'bad-input');

@@ -15,9 +15,11 @@ import { handlerSetting, lambdaFunctionEnv, startEmulatedStack } from '../../lib
 import { unpackFunctionBundles, type UnpackedBundles } from '../../lib/emulate/function-bundles.js';
 import { lambdaNode, nodeMajorOfRuntime } from '../../lib/emulate/lambda-node.js';
 import { slsPackage } from '../../lib/emulate/sls-package.js';
+import { stackLimitsEnvSchema, stackLimitsFromEnv } from '../../lib/guard/stack-limits.js';
 import { FUNCTIONS, type FunctionKey } from '../../lib/lambda/function-specs.js';
 import { runtimeEnvSchema } from '../../lib/lambda/runtime-config.js';
-import type { SliceTask } from '../../lib/plan/slice-task.js';
+import { planKey, reportHtmlKey, reportKey, stepPartKey, type SliceTask } from '../../lib/plan/slice-task.js';
+import { planSecretsKey } from '../../lib/secrets/kms-secrets-keeper.js';
 import type { Report } from '../../lib/report/report-types.js';
 import { firstInvocations } from '../../bench/lambda/first-invocations.js';
 import { apiClientOf, waitForRunEnd, workerInvocations } from '../helpers/aws-stack-helpers.js';
@@ -102,7 +104,22 @@ const resourcesOf = (statement: Statement) => (Array.isArray(statement.Resource)
 const functionArn = (name: string) => ({
   'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, 'lambda', { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'function', name]],
 });
-const underRuns = { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ResultsBucket', 'Arn'] }, '/runs/*']] };
+/** The S3 objects a role may act on, by action: the part of each resource after the bucket's ARN. */
+function s3Grants(template: Template, role: string): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const statement of statementsOf(template, role)) {
+    for (const action of actionsOf(statement).filter((name) => name.startsWith('s3:'))) {
+      for (const resource of resourcesOf(statement)) {
+        const join = (resource as { 'Fn::Join'?: [string, Json[]] })['Fn::Join'];
+        const bucket = JSON.stringify(join?.[1][0] ?? resource) === JSON.stringify({ 'Fn::GetAtt': ['ResultsBucket', 'Arn'] });
+        assert.ok(bucket, `${role}: ${action} on ${JSON.stringify(resource)}, not the results bucket`);
+        (grants[action] ??= []).push(join ? String(join[1][1]) : '(bucket)');
+      }
+    }
+  }
+  for (const objects of Object.values(grants)) objects.sort();
+  return grants;
+}
 const table = { 'Fn::GetAtt': ['RunsTable', 'Arn'] };
 
 test('sls package, with no credentials and no VPC params: functions, IAM-authorised routes, bucket, table, least-privilege roles', async () => {
@@ -193,11 +210,8 @@ test('sls package, with no credentials and no VPC params: functions, IAM-authori
   }
   assert.ok(isNoValue(resolveIf(template, resources.WorkerRole!.Properties.ManagedPolicyArns!)), 'no EC2 rights without the VPC');
 
-  // The worker: puts only under runs/, writes only the runs table, invokes only the worker and aggregator.
+  // The worker: S3 grants are checked object by object below; writes only the runs table, invokes only the worker and aggregator.
   const worker = statementsOf(template, 'WorkerRole');
-  const s3 = worker.filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:')));
-  assert.ok(s3.every((statement) => JSON.stringify(resourcesOf(statement)) === JSON.stringify([underRuns])));
-  assert.ok(s3.some((statement) => actionsOf(statement).includes('s3:PutObject')));
   const dynamo = worker.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
   assert.ok(dynamo.length > 0 && dynamo.every((statement) => JSON.stringify(resourcesOf(statement)) === JSON.stringify([table])));
   const invoke = worker.filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
@@ -262,11 +276,15 @@ test('each zip carries what its handler imports: the AWS SDK is bundled, nothing
   }
 });
 
-/** Two steps of 2 s, slices of 1 s, two workers (the second joins at step 2): 6 worker invocations, 6 step results. */
+/**
+ * Two steps of 2 s, slices of 1 s, two workers (the second joins at step 2): 6 worker invocations,
+ * 6 step results. With a credential, so that the packaged coordinator seals it and the packaged
+ * worker opens it through KMS.
+ */
 const twoSteps = (url: string) => ({
   target: url,
   requests: [
-    { name: 'home', path: '/' },
+    { name: 'home', path: '/', headers: { authorization: 'Bearer packaged-token-1234' } },
     { name: 'missing', path: '/missing', expect: { status: [404] } },
   ],
   load: { steps: [2, 4], stepDuration: '2s', sliceDuration: '1s', workers: 2 },
@@ -310,6 +328,8 @@ test('the zips, each unpacked alone, run a whole run on the emulated stack under
     assert.equal(report.status, 'completed');
     assert.equal(report.totals.requests, target.received());
     assert.deepEqual(report.completeness, { expected: 6, received: 6 });
+    assert.equal(target.authorizations()['Bearer packaged-token-1234'], target.receivedByPath()['/'], 'every request to / carried the token');
+    assert.ok(stack.kms.calls.some((call) => call.operation === 'Decrypt' && call.error === undefined), 'the packaged worker opened the sealed token');
     // The aggregator rendered report.html from the page bundle its zip ships (dist/web).
     const html = await s3Client(stack.config.connection).send(new GetObjectCommand({ Bucket: stack.bucket, Key: `runs/${started.runId}/report.html` }));
     assert.match(await html.Body!.transformToString(), /<html/i);
@@ -341,4 +361,106 @@ test('the zips, each unpacked alone, run a whole run on the emulated stack under
     await stack.close();
     await target.close();
   }
+});
+
+test('least privilege on the results bucket: the worker writes only step results and reads only plans; the coordinator writes plans, the aggregator reports', async () => {
+  const { template } = await packagedWithDefaults();
+  assert.deepEqual(s3Grants(template, 'WorkerRole'), {
+    's3:PutObject': ['/runs/*/steps/*'],
+    's3:PutObjectTagging': ['/runs/*/steps/*'],
+    // The plan and its sealed secrets (plan.json, plan-secrets.json), nothing else: no report, no other run's results.
+    's3:GetObject': ['/runs/*/plan*'],
+  });
+  assert.deepEqual(s3Grants(template, 'CoordinatorRole'), { 's3:PutObject': ['/runs/*/plan*'] });
+  assert.deepEqual(s3Grants(template, 'AggregatorRole'), {
+    's3:GetObject': ['/runs/*/plan.json', '/runs/*/steps/*'],
+    's3:PutObject': ['/runs/*/report*'],
+    's3:ListBucket': ['(bucket)'],
+  });
+  // The API's credentials sign the report links: a link opens a report (or a plan, for status), nothing else.
+  assert.deepEqual(s3Grants(template, 'ApiRole'), { 's3:GetObject': ['/runs/*/plan.json', '/runs/*/report*'] });
+  const list = statementsOf(template, 'AggregatorRole').find((statement) => actionsOf(statement).includes('s3:ListBucket')) as Statement & { Condition?: Json };
+  assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': 'runs/*' } });
+  // What the code reads and writes lies inside those grants.
+  assert.equal(planSecretsKey('r').startsWith('r/plan'), true);
+  assert.match(`runs/${planKey('r')}`, /^runs\/r\/plan/);
+  assert.match(`runs/${reportKey('r')}`, /^runs\/r\/report/);
+  assert.match(`runs/${reportHtmlKey('r')}`, /^runs\/r\/report/);
+  assert.match(`runs/${stepPartKey({ runId: 'r', step: 0, slice: 0, lane: 0 })}`, /^runs\/r\/steps\//);
+  // Listing runs (GET /runs) reads the table's indexes; nothing else of the API changed.
+  const apiQuery = statementsOf(template, 'ApiRole').filter((statement) => actionsOf(statement).includes('dynamodb:Query')).flatMap(resourcesOf);
+  assert.deepEqual(apiQuery, [table, { 'Fn::Join': ['', [table, '/index/*']] }]);
+});
+
+test('run secrets: a per-stack KMS key that only the coordinator seals with and only the worker role opens', async () => {
+  const { template } = await packagedWithDefaults();
+  const key = template.Resources.SecretsKey!;
+  assert.equal(key.Type, 'AWS::KMS::Key');
+  assert.equal(key.Properties.EnableKeyRotation, true);
+  interface KeyStatement extends Statement {
+    Sid: string;
+    Principal: Json;
+    Condition?: Json;
+  }
+  const statements = (key.Properties.KeyPolicy as unknown as { Statement: KeyStatement[] }).Statement;
+  const role = (name: string) => ({ AWS: { 'Fn::GetAtt': [name, 'Arn'] } });
+  const allowed = (action: string) => statements.filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).some((granted) => granted === action || (granted.endsWith('*') && action.startsWith(granted.slice(0, -1)))));
+  // Using the key: one action each, one role each, and only for a run's encryption context.
+  assert.deepEqual(allowed('kms:Decrypt').map((statement) => statement.Principal), [role('WorkerRole')]);
+  assert.deepEqual(allowed('kms:GenerateDataKey').map((statement) => statement.Principal), [role('CoordinatorRole')]);
+  for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext']) assert.deepEqual(allowed(action), [], `${action} is granted`);
+  for (const statement of [...allowed('kms:Decrypt'), ...allowed('kms:GenerateDataKey')]) {
+    assert.deepEqual(statement.Condition, { Null: { 'kms:EncryptionContext:fanout:runId': 'false' } });
+  }
+  // The account administers the key (it can never be locked out) but its IAM policies cannot use it...
+  const account = statements.find((statement) => JSON.stringify(statement.Principal).includes(':root'))!;
+  assert.ok(actionsOf(account).includes('kms:Put*') && !actionsOf(account).includes('kms:*'));
+  // ...and an explicit deny keeps anyone but the worker role from decrypting, grants included.
+  const deny = statements.find((statement) => statement.Effect === 'Deny')!;
+  assert.deepEqual([deny.Principal, actionsOf(deny)], ['*', ['kms:Decrypt', 'kms:ReEncryptFrom']]);
+  assert.deepEqual(deny.Condition, { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['WorkerRole', 'Arn'] } } });
+  // No role's own policy touches KMS: the key policy alone decides.
+  for (const name of ['ApiRole', 'CoordinatorRole', 'WorkerRole', 'AggregatorRole']) {
+    assert.deepEqual(statementsOf(template, name).flatMap(actionsOf).filter((action) => action.startsWith('kms:')), [], name);
+  }
+  // The coordinator and the worker find the key in their environment.
+  for (const fn of ['CoordinatorLambdaFunction', 'WorkerLambdaFunction']) {
+    const env = (template.Resources[fn]!.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+    assert.deepEqual(env.FANOUT_SECRETS_KEY_ID, { 'Fn::GetAtt': ['SecretsKey', 'Arn'] });
+  }
+});
+
+test('the stack limits and point-in-time recovery are deploy params with safe defaults, in the functions\' environment', async () => {
+  const defaults = (await packagedWithDefaults()).template;
+  const envOf = (template: Template, fn: string) => (template.Resources[fn]!.Properties.Environment as { Variables: Record<string, Json> }).Variables;
+  for (const fn of ['ApiLambdaFunction', 'CoordinatorLambdaFunction']) {
+    const limits = stackLimitsFromEnv(Object.fromEntries(Object.entries(envOf(defaults, fn)).map(([name, value]) => [name, String(value)])));
+    assert.equal(limits.maxRunDurationMs, 3_600_000);
+    assert.equal(limits.maxWorkersPerRun, 200);
+    assert.equal(limits.maxCostPerRunUsd, 10);
+    assert.deepEqual(limits.concurrencyHeadroom, { percent: 20 });
+    assert.deepEqual(limits.allowedTargets, []);
+    assert.equal(limits.workerMemoryMb, 1024);
+    assert.equal(limits.architecture, 'arm64');
+    for (const name of Object.keys(stackLimitsEnvSchema.shape)) assert.ok(name in envOf(defaults, fn), `${fn} lacks ${name}`);
+  }
+  assert.deepEqual(defaults.Resources.RunsTable!.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+
+  const { template } = await packageStack([
+    'maxRunDuration=30m',
+    'maxWorkersPerRun=25',
+    'maxCostPerRun=2.5',
+    'concurrencyHeadroom=100',
+    'allowedTargets=*.internal.example.com,10.0.*',
+    'pointInTimeRecovery=false',
+    'workerMemory=2048',
+  ]);
+  const limits = stackLimitsFromEnv(Object.fromEntries(Object.entries(envOf(template, 'ApiLambdaFunction')).map(([name, value]) => [name, String(value)])));
+  assert.equal(limits.maxRunDurationMs, 1_800_000);
+  assert.equal(limits.maxWorkersPerRun, 25);
+  assert.equal(limits.maxCostPerRunUsd, 2.5);
+  assert.deepEqual(limits.concurrencyHeadroom, { executions: 100 });
+  assert.deepEqual(limits.allowedTargets.map((pattern) => pattern.text), ['*.internal.example.com', '10.0.*']);
+  assert.equal(limits.workerMemoryMb, 2048);
+  assert.equal(String((template.Resources.RunsTable!.Properties.PointInTimeRecoverySpecification as JsonObject).PointInTimeRecoveryEnabled), 'false');
 });

@@ -105,15 +105,16 @@ export class DynamoResultStore implements ResultStore {
     }
   }
 
-  async listRuns(limit: number): Promise<RunRecord[]> {
-    const { runsIndex } = RUNS_TABLE;
+  async listRuns(limit: number, owner?: string): Promise<RunRecord[]> {
+    const { runsIndex, ownerIndex } = RUNS_TABLE;
+    const [index, key, value] = owner === undefined ? [runsIndex.name, runsIndex.partitionKey, runsIndex.listPkValue] : [ownerIndex.name, ownerIndex.partitionKey, owner];
     const { Items } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: runsIndex.name,
-        KeyConditionExpression: '#listPk = :runs',
-        ExpressionAttributeNames: { '#listPk': runsIndex.partitionKey },
-        ExpressionAttributeValues: { ':runs': runsIndex.listPkValue },
+        IndexName: index,
+        KeyConditionExpression: '#key = :value',
+        ExpressionAttributeNames: { '#key': key },
+        ExpressionAttributeValues: { ':value': value },
         ScanIndexForward: false,
         Limit: limit,
       }),

@@ -18,13 +18,17 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * A completion is an item of its own, never a counter: a retried write finds it and adds nothing,
  * and the run's supervisor counts the distinct items.
  *
- * Runs are listed newest first through a small index on `listPk` (always "runs") and `createdAt`.
+ * Runs are listed newest first through a small index on `listPk` (always "runs") and `createdAt`,
+ * and one owner's runs through a sparse one on `owner` and `createdAt` (items without an owner
+ * are not in it).
  */
 export const RUNS_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
   runsIndex: { name: 'runsByCreatedAt', partitionKey: 'listPk', sortKey: 'createdAt', listPkValue: 'runs' },
+  /** A run's item carries its owner (the API caller's IAM ARN); this index lists one owner's runs, newest first. */
+  ownerIndex: { name: 'runsByOwner', partitionKey: 'owner', sortKey: 'createdAt' },
 } as const;
 
 /**
@@ -57,7 +61,7 @@ export function expiresAt(retentionDays: number, now = Date.now()): number {
 
 /** The table as CreateTable takes it: what an emulated stack creates (the deployed one comes from serverless.yml). */
 export function createRunsTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, runsIndex } = RUNS_TABLE;
+  const { partitionKey, sortKey, runsIndex, ownerIndex } = RUNS_TABLE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -66,6 +70,7 @@ export function createRunsTableInput(tableName: string): CreateTableCommandInput
       { AttributeName: sortKey, AttributeType: 'S' },
       { AttributeName: runsIndex.partitionKey, AttributeType: 'S' },
       { AttributeName: runsIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: ownerIndex.partitionKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -77,6 +82,14 @@ export function createRunsTableInput(tableName: string): CreateTableCommandInput
         KeySchema: [
           { AttributeName: runsIndex.partitionKey, KeyType: 'HASH' },
           { AttributeName: runsIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: ownerIndex.name,
+        KeySchema: [
+          { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

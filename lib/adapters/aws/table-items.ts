@@ -22,6 +22,7 @@ export const runRecordSchema = z.object({
   endedAt: z.number().optional(),
   reportKey: z.string().optional(),
   partsDone: z.number().int().optional(),
+  owner: z.string().optional(),
 }) satisfies z.ZodType<RunRecord>;
 
 export const failedInvocationSchema = z.object({

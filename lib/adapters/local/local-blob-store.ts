@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { makePrivateDir, writeFileAtomically } from '../../files/private-files.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 
 /** The BlobStore on a local folder: the same keys as S3, as paths under `root`. */
@@ -15,11 +15,9 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, body: string | Uint8Array): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
-    // Write then rename, so that a reader never sees half a file.
-    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temporary, body);
-    await rename(temporary, path);
+    // Owner-only, and written then renamed, so that a reader never sees half a file.
+    await makePrivateDir(dirname(path));
+    await writeFileAtomically(path, body);
   }
 
   async get(key: string): Promise<string | undefined> {

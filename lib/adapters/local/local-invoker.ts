@@ -4,6 +4,7 @@ import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { AggregateRequest, Invoker } from '../../ports/invoker.js';
+import type { RunSecrets } from '../../secrets/collect-secrets.js';
 import type { FromSliceThread, SliceThreadData, ToSliceThread } from './thread-messages.js';
 
 export interface LocalInvokerOptions {
@@ -14,6 +15,8 @@ export interface LocalInvokerOptions {
   onInterval?: (task: SliceTask, step: number, interval: TimelineInterval) => void;
   onRunningTotals?: (part: StepPartKey, totals: SliceRunningTotals) => void;
   log?: (message: string) => void;
+  /** Secrets of the runs the threads will work for, by run id (in memory only). */
+  secrets?: Record<string, RunSecrets>;
 }
 
 /**
@@ -30,7 +33,7 @@ export class LocalInvoker implements Invoker {
 
   constructor(private readonly options: LocalInvokerOptions) {
     const count = Math.max(1, options.threads ?? availableParallelism());
-    const workerData: SliceThreadData = { root: options.root };
+    const workerData: SliceThreadData = { root: options.root, secrets: options.secrets ?? {} };
     this.threads = Array.from({ length: count }, () => {
       const thread = new Worker(new URL('./slice-thread.js', import.meta.url), { workerData });
       thread.on('message', (message: FromSliceThread) => this.onMessage(message));

@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { makePrivateDir, PRIVATE_FILE_MODE, writeFileAtomically } from '../../files/private-files.js';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { FailedInvocation, FinalizationOptions, FinalizedRun, ResultStore, RunRecord, SliceRef, StepRecord } from '../../ports/result-store.js';
 
@@ -17,10 +17,8 @@ export class LocalResultStore implements ResultStore {
   }
 
   private async writeJson(path: string, value: unknown): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temporary, JSON.stringify(value, null, 2));
-    await rename(temporary, path);
+    await makePrivateDir(dirname(path));
+    await writeFileAtomically(path, JSON.stringify(value, null, 2));
   }
 
   private async readJson<T>(path: string): Promise<T | undefined> {
@@ -34,9 +32,9 @@ export class LocalResultStore implements ResultStore {
 
   /** Creates `path` (with `content`) only if it does not exist: true for the creator. */
   private async createOnce(path: string, content = ''): Promise<boolean> {
-    await mkdir(dirname(path), { recursive: true });
+    await makePrivateDir(dirname(path));
     try {
-      const handle = await open(path, 'wx');
+      const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
       try {
         if (content !== '') await handle.writeFile(content);
       } finally {
@@ -66,7 +64,7 @@ export class LocalResultStore implements ResultStore {
     await this.writeJson(this.tablePath(runId, 'run.json'), { ...run, ...changes });
   }
 
-  async listRuns(limit: number): Promise<RunRecord[]> {
+  async listRuns(limit: number, owner?: string): Promise<RunRecord[]> {
     let names: string[];
     try {
       names = await readdir(this.root);
@@ -76,7 +74,7 @@ export class LocalResultStore implements ResultStore {
     }
     const runs = await Promise.all(names.map((name) => this.getRun(name).catch(() => undefined)));
     return runs
-      .filter((run): run is RunRecord => run !== undefined)
+      .filter((run): run is RunRecord => run !== undefined && (owner === undefined || run.owner === owner))
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit);
   }

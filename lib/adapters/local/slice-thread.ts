@@ -3,6 +3,7 @@ import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { Invoker } from '../../ports/invoker.js';
+import { MemorySecretsKeeper } from '../../secrets/memory-secrets-keeper.js';
 import { runSliceTask } from '../../worker/run-slice-task.js';
 import { LocalBlobStore } from './local-blob-store.js';
 import { LocalResultStore } from './local-result-store.js';
@@ -13,7 +14,7 @@ import type { FromSliceThread, SliceThreadData, ToSliceThread } from './thread-m
  * same worker core as the cloud, with the local stores, handing invocations back to the main thread.
  */
 const port = parentPort!;
-const { root } = workerData as SliceThreadData;
+const { root, secrets } = workerData as SliceThreadData;
 const post = (message: FromSliceThread) => port.postMessage(message);
 
 const invoker: Invoker = {
@@ -27,6 +28,7 @@ const deps = {
   onIntervalClosed: (task: SliceTask, step: number, interval: TimelineInterval) => post({ type: 'interval', task, step, interval }),
   onRunningTotals: (part: StepPartKey, totals: SliceRunningTotals) => post({ type: 'totals', part, totals }),
   log: (message: string) => post({ type: 'log', message }),
+  secrets: new MemorySecretsKeeper(secrets),
 };
 
 port.on('message', (message: ToSliceThread) => {

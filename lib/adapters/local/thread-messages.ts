@@ -2,6 +2,7 @@ import type { SliceRunningTotals } from '../../engine/running-totals.js';
 import type { TimelineInterval } from '../../engine/slice-result.js';
 import type { SliceTask, StepPartKey } from '../../plan/slice-task.js';
 import type { AggregateRequest } from '../../ports/invoker.js';
+import type { RunSecrets } from '../../secrets/collect-secrets.js';
 
 /** Main thread → slice thread. */
 export type ToSliceThread = { type: 'slice'; task: SliceTask };
@@ -17,4 +18,6 @@ export type FromSliceThread =
 
 export interface SliceThreadData {
   root: string;
+  /** The secrets of the runs these threads work for, by run id: handed over in memory, never written. */
+  secrets: Record<string, RunSecrets>;
 }
