@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../lib/report/report-types.js';
 import { runCli } from '../helpers/run-cli.js';
+import { filesHolding, secretsIn } from '../helpers/secret-scan.js';
 import { accountsCsv, startShopTarget, type ShopTarget } from '../helpers/shop-target.js';
 
 /**
@@ -133,6 +134,34 @@ test("an exception in a module's code is an error of type script with its messag
     assert.equal(report.totals.errorsByType.script, flow.scriptErrors);
     assert.equal(report.requests.find((request) => request.name === 'list')!.requests, shop.received().list);
     assert.ok(report.totals.errorSamples.some((sample) => sample.type === 'script' && sample.message === 'odd: no item to open'));
+  } finally {
+    await shop.close();
+  }
+});
+
+test('secrets in flows: an ${env:NAME} token and a fixed api key reach the shop, and nothing fanout writes or prints holds them', async () => {
+  const shop = await startShopTarget(30);
+  const TOKEN = 'envtoken-5b8e21c4';
+  const KEY = 'fixedkey-93ab77d0';
+  try {
+    const folder = await scenarioFolder('shop.yml', 30);
+    // The shop's own tokens still come from the login; these travel beside them as extra headers.
+    const text = (await readFile(join(folder, 'shop.yml'), 'utf8')).replace(
+      '        headers: { authorization: "Bearer {{ token }}" }\n        capture:\n          itemId',
+      `        headers: { authorization: "Bearer {{ token }}", x-api-key: ${KEY}, x-upstream-token: "\${env:UPSTREAM_TOKEN}" }\n        capture:\n          itemId`,
+    );
+    await writeFile(join(folder, 'shop.yml'), text);
+    const out = join(folder, 'runs');
+    const cli = await runCli(['run', 'shop.yml', '--users', '3', '--duration', '2s', '--target', shop.url, '--out', out], {
+      cwd: folder,
+      env: { ...process.env, UPSTREAM_TOKEN: TOKEN },
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.ok(shop.received().list! > 0);
+    assert.deepEqual(secretsIn(cli.stdout + cli.stderr, [TOKEN, KEY]), []);
+    assert.deepEqual(await filesHolding(out, [TOKEN, KEY]), []);
+    assert.deepEqual(shop.headerValues('x-upstream-token'), [TOKEN]);
+    assert.deepEqual(shop.headerValues('x-api-key'), [KEY]);
   } finally {
     await shop.close();
   }

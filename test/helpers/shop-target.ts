@@ -15,6 +15,8 @@ export interface ShopTarget {
   received(): Record<string, number>;
   /** Requests refused: bad password, unknown token, unknown item. */
   refused(): number;
+  /** The distinct values a request header came with. */
+  headerValues(name: string): string[];
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startShopTarget(accounts: number, options: { delayMs?: num
   const received: Record<string, number> = {};
   let refused = 0;
   let cartId = 0;
+  const headerValues = new Map<string, Set<string>>();
 
   const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
@@ -46,6 +49,11 @@ export async function startShopTarget(accounts: number, options: { delayMs?: num
   };
 
   const server = createServer((request, response) => {
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value !== 'string') continue;
+      if (!headerValues.has(name)) headerValues.set(name, new Set());
+      headerValues.get(name)!.add(value);
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -98,6 +106,7 @@ export async function startShopTarget(accounts: number, options: { delayMs?: num
     logins: () => ({ ...logins }),
     received: () => ({ ...received }),
     refused: () => refused,
+    headerValues: (name) => [...(headerValues.get(name) ?? [])],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
