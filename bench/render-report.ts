@@ -56,12 +56,16 @@ export function renderReport(input: ReportInput): string {
     'npm run bench                       # everything (about 15 minutes), writes docs/benchmarks.md',
     'npm run bench -- --only load,merge  # a subset',
     'npm run bench -- --smoke            # seconds-long check that each benchmark works; writes nothing',
+    'npm run bench -- --only flows --profile /tmp/flows-profiles  # flows, and where their CPU goes',
     '```',
     '',
     'The peers: autocannon is a devDependency. wrk and nginx are Debian packages',
     '(`sudo apt-get install -y wrk nginx`); without wrk that column is skipped, and without nginx the',
     'target is a one-process node:http server (the report says which). nginx is started by the',
     'benchmark itself with its own configuration in a temporary folder; the system service is not used.',
+    'The flows benchmark (`--only flows`) also runs Locust (Debian: `sudo apt-get install -y python3-locust`) and',
+    'Artillery 2, which it installs on demand from the npm registry into node_modules/.cache/fanout-bench (about',
+    '600 MB, once; a `--smoke` run never installs it); a peer that is missing leaves its row out, and the report says so.',
     '',
   ].join('\n');
 }
