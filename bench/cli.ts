@@ -71,7 +71,9 @@ async function main(options: BenchOptions, command: string): Promise<void> {
       } else if (suite === 'lambda') {
         sections.push(await lambdaColdInit(context));
       } else if (suite === 'flows') {
-        sections.push(await flowsPerCore(context, { users: smoke ? 10 : 50, seconds, profileDir: options.profile && resolve(options.profile) }));
+        // Eight generators a round, Artillery's start-up among them: three rounds unless told otherwise (about 6 minutes).
+        const rounds = options.rounds ? context.rounds : smoke ? 1 : 3;
+        sections.push(await flowsPerCore({ ...context, rounds }, { users: smoke ? 10 : 50, seconds, profileDir: options.profile && resolve(options.profile) }));
       }
       const section = sections[count];
       if (section) section.load = { before: loadBefore, after: loadavg()[0]! };
@@ -93,7 +95,7 @@ const program = new Command('bench')
   .description("fanout's benchmarks: load per core against autocannon and wrk, open-model accuracy, merges, fan-out, memory, Lambda packages' size and cold init, flows per core against Locust and Artillery")
   .option('--smoke', 'seconds-long run with tiny sizes: checks that every benchmark works, writes nothing', false)
   .option('--only <list>', `comma-separated subset of ${SUITES.join(', ')}`)
-  .option('--rounds <n>', 'rounds per comparison (default 5, smoke 1)')
+  .option('--rounds <n>', 'rounds per comparison (default 5, flows 3, smoke 1)')
   .option('--seconds <s>', 'seconds per load run (default 10, smoke 1)')
   .addOption(new Option('--target <kind>', 'keep-alive target for the load benchmarks').choices(['auto', 'nginx', 'node']).default('auto'))
   .option('--out <file>', 'where the results go', 'docs/benchmarks.md')

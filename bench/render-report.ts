@@ -53,7 +53,7 @@ export function renderReport(input: ReportInput): string {
     '## Running them',
     '',
     '```sh',
-    'npm run bench                       # everything (about 15 minutes), writes docs/benchmarks.md',
+    'npm run bench                       # everything (about 20 minutes), writes docs/benchmarks.md',
     'npm run bench -- --only load,merge  # a subset',
     'npm run bench -- --smoke            # seconds-long check that each benchmark works; writes nothing',
     'npm run bench -- --only flows --profile /tmp/flows-profiles  # flows, and where their CPU goes',

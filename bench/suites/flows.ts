@@ -237,6 +237,8 @@ export async function flowsPerCore(context: BenchContext, options: FlowsOptions)
         "over the window in which they made load, from the shop's first request to its last: requests as the shop counted them, CPU (user + kernel) of the generator's " +
         'process tree sampled from /proc every 100 ms, so their start-up (Python imports, Artillery\'s seconds of loading) is left out. wrk\'s CPU is sampled the same way over its whole run. ' +
         "Requests per CPU-second = requests / the generator's CPU seconds: what one core of it makes when the core is the limit. " +
+        'When neither the generator\'s core nor the shop\'s is near 100 % busy, the two waited on each other (and on the machine\'s other work: see the load average), ' +
+        'so req/s measured the round trips, not either side\'s capacity; CPU per request still compares the generators. ' +
         "Shop core busy = the shop's own CPU over its requests' window: near 100 %, the shop was the limit and the generator's core idled part of the time " +
         '(a generator whose responses trickle in also batches less per turn of its event loop, so its CPU per request rises somewhat).',
       '',
@@ -248,6 +250,8 @@ export async function flowsPerCore(context: BenchContext, options: FlowsOptions)
       'Ratios within each round (median, and every round). Per core = requests per CPU-second; req/s alone measures the shop when a generator outruns it (its core then idles):',
       '',
       table(['comparison', 'per core (requests per CPU-second)', 'req/s', 'target'], ratioRows),
+      '',
+      extraCostSentence(byTool),
       '',
       'Check before the rounds, not timed: each fanout flow for ' + `${checkSeconds} s with ${options.users} users against the shop, which counts logins per account and refuses unknown tokens and item ids:`,
       '',
@@ -315,6 +319,17 @@ function flowVerdicts(perCore: Map<string, number>, tools: Tool[], smoke: boolea
   ];
 }
 
+/** What the flows add to the static path's CPU per request (medians over the rounds). */
+function extraCostSentence(byTool: Map<Tool, RunOfTool[]>): string {
+  const cpu = (tool: Tool) => median((byTool.get(tool) ?? []).map((run) => cpuMicrosPerRequest(run.result)).filter((value): value is number => value !== undefined));
+  const base = cpu('static');
+  return (
+    `Per request the static path cost ${round(base, 1)} µs of CPU, the YAML flow ${round(cpu('yaml'), 1)} µs (${round(cpu('yaml') - base, 1)} µs more: ` +
+    'rendering the path and header, building the request\'s bytes, keeping and parsing the response, the capture, the user\'s own loop), ' +
+    `the TS module ${round(cpu('module'), 1)} µs (${round(cpu('module') - base, 1)} µs more).`
+  );
+}
+
 /** wrk's requests: the static path's URLs in turn, each with the fixed token, formatted once. */
 function wrkLuaScript(token: string): string {
   const paths = staticPaths().map((path) => `"${path}"`).join(', ');
@@ -353,7 +368,7 @@ async function profileEngineRuns(dir: string, engine: Record<'static' | 'yaml' |
   const files = costliestFunctions(byFile(runs), SHORT.yaml, 10);
   const header = runs.map((run) => `${run.label}, µs per request`);
   return [
-    `Where the time goes: one more run of each fanout kind with V8's sampling profiler on its slice (every 250 µs; the .cpuprofile files are in ${dir}), ` +
+    "Where the time goes: one more run of each fanout kind with V8's sampling profiler on its slice (every 250 µs; the .cpuprofile files go to the folder given to `--profile`), " +
       "self time per function in µs per request: each function's share of the samples times the run's measured CPU per request, so that a column adds up to it " +
       "(idle left out; `(program)` is native work outside JavaScript; a native function such as `writeBuffer` carries its system call's time, and `parse` is the URL parser's; · under 0.05 µs):",
     '',
