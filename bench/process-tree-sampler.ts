@@ -100,9 +100,20 @@ export function runSampledChild(command: string, args: string[], options: { time
   });
 }
 
-/** The tree's CPU seconds at a moment, interpolated between the samples around it. */
+/** How far past its last sample a tree's CPU is extrapolated: a process that exits right after its last request leaves up to a sampling interval unsampled. */
+const EXTRAPOLATE_MS = 500;
+
+/** The tree's CPU seconds at a moment, interpolated between the samples around it (extrapolated a little past the last one). */
 function cpuAt(samples: CpuSample[], at: number): number | undefined {
-  if (samples.length === 0 || at < samples[0]!.at || at > samples.at(-1)!.at) return undefined;
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || at < first.at) return undefined;
+  if (at > last.at) {
+    const before = samples.at(-2);
+    if (!before || at - last.at > EXTRAPOLATE_MS || last.at === before.at) return undefined;
+    // Busy as it was over its last interval, right up to its last request.
+    return last.cpuSeconds + ((at - last.at) * (last.cpuSeconds - before.cpuSeconds)) / (last.at - before.at);
+  }
   const index = samples.findIndex((sample) => sample.at >= at);
   if (index <= 0) return samples[Math.max(index, 0)]!.cpuSeconds;
   const before = samples[index - 1]!;

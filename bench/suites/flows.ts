@@ -193,7 +193,11 @@ export async function flowsPerCore(context: BenchContext, options: FlowsOptions)
 
     const toolRows = tools.map((tool) => toolRow(tool, byTool.get(tool)!));
     const ratio = (numerator: Tool, denominator: Tool, measure: (result: LoadResult) => number) =>
-      rounds.filter((run) => run.has(numerator) && run.has(denominator)).map((run) => measure(run.get(numerator)!.result) / measure(run.get(denominator)!.result));
+      rounds
+        .filter((run) => run.has(numerator) && run.has(denominator))
+        .map((run) => measure(run.get(numerator)!.result) / measure(run.get(denominator)!.result))
+        // A round whose peer's CPU could not be read (no sample around its window) leaves that ratio out.
+        .filter(Number.isFinite);
     const comparisons: Array<{ numerator: Tool; denominator: Tool; target?: string }> = [
       { numerator: 'yaml', denominator: 'static', target: `≥ ${YAML_VS_STATIC}×` },
       { numerator: 'module', denominator: 'static', target: `≥ ${MODULE_VS_STATIC}×` },
@@ -283,13 +287,13 @@ function toolRow(tool: Tool, runs: RunOfTool[]): Array<string | number> {
   const results = runs.map((run) => run.result);
   const cpu = results.map(cpuMicrosPerRequest).filter((value): value is number => value !== undefined);
   const perCpu = results.map(perCpuSecond).filter(Number.isFinite);
-  const busy = results.map((result) => (result.cpuSeconds === undefined ? NaN : result.cpuSeconds / result.seconds));
+  const busy = results.map((result) => (result.cpuSeconds === undefined ? NaN : result.cpuSeconds / result.seconds)).filter(Number.isFinite);
   const rss = results.map((result) => result.peakRssMb).filter((value): value is number => value !== undefined);
   const sampled = tool === 'wrk' || tool === 'artillery' || tool.startsWith('locust');
   return [
     LABEL[tool],
     thousands(median(results.map((result) => result.rps))),
-    busy.every(Number.isFinite) ? `${Math.round(100 * median(busy))} %` : '–',
+    busy.length ? `${Math.round(100 * median(busy))} %` : '–',
     cpu.length ? `${round(median(cpu), 1)}${sampled ? ' (sampled)' : ''}` : '–',
     perCpu.length ? thousands(median(perCpu)) : '–',
     `${medianMs(results.map((result) => result.p50Ms))} / ${medianMs(results.map((result) => result.p99Ms))}`,
@@ -307,14 +311,17 @@ function flowVerdicts(perCore: Map<string, number>, tools: Tool[], smoke: boolea
   const peers = FLOW_PEERS.filter((peer) => tools.includes(peer));
   const missing = FLOW_PEERS.filter((peer) => !tools.includes(peer));
   const versus = (kind: 'yaml' | 'module') => peers.map((peer) => `${round(perCore.get(`${kind}/${peer}`) ?? NaN)}× ${SHORT[peer]}`).join(', ');
-  const ahead = peers.every((peer) => (perCore.get(`yaml/${peer}`) ?? 0) > 1 && (perCore.get(`module/${peer}`) ?? 0) > 1);
+  const ratios = peers.flatMap((peer) => [perCore.get(`yaml/${peer}`) ?? NaN, perCore.get(`module/${peer}`) ?? NaN]);
+  const behind = ratios.some((ratio) => ratio <= 1);
+  // A peer installed but never measured (its CPU unread in every round) is as good as missing.
+  const unmeasured = ratios.some((ratio) => !Number.isFinite(ratio));
   return [
     { target: `YAML flow ≥ ${YAML_VS_STATIC}× the static path per core (requests per CPU-second)`, measured: `${round(yaml)}×`, met: judged(yaml >= YAML_VS_STATIC) },
     { target: `TS module ≥ ${MODULE_VS_STATIC}× the static path per core`, measured: `${round(module)}×`, met: judged(module >= MODULE_VS_STATIC) },
     {
       target: 'YAML flow and TS module ahead of Locust (HttpUser, FastHttpUser) and Artillery per core, same flow and target',
       measured: `YAML ${versus('yaml')}; TS ${versus('module')}${missing.length ? `; not measured: ${missing.map((peer) => SHORT[peer]).join(', ')}` : ''}`,
-      met: missing.length > 0 ? (ahead ? undefined : judged(false)) : judged(ahead),
+      met: behind ? judged(false) : missing.length > 0 || unmeasured ? undefined : judged(true),
     },
   ];
 }
