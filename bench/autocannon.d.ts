@@ -6,6 +6,9 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     timeout?: number;
+    headers?: Record<string, string>;
+    /** Sent in turn on every connection. */
+    requests?: Array<{ method?: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }>;
   }
   interface AutocannonResult {
     duration: number;

@@ -6,6 +6,7 @@ import { machineInfo } from './machine.js';
 import { renderReport } from './render-report.js';
 import type { BenchContext, BenchSection } from './section.js';
 import { coordinatorFanOut } from './suites/coordinator-fan-out.js';
+import { flowsPerCore } from './suites/flows.js';
 import { histogramMerge } from './suites/histogram-merge.js';
 import { lambdaColdInit } from './suites/lambda-cold-init.js';
 import { loadPerCore } from './suites/load-per-core.js';
@@ -13,7 +14,7 @@ import { memoryPerUser } from './suites/memory-per-user.js';
 import { openRate } from './suites/open-rate.js';
 import { startBenchTarget, type TargetChoice } from './targets/start-target.js';
 
-const SUITES = ['load', 'open', 'merge', 'fanout', 'memory', 'lambda'] as const;
+const SUITES = ['load', 'open', 'merge', 'fanout', 'memory', 'lambda', 'flows'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchOptions {
@@ -24,6 +25,7 @@ interface BenchOptions {
   target: TargetChoice;
   out: string;
   write: boolean;
+  profile?: string;
 }
 
 function parseSuites(text: string | undefined): Suite[] {
@@ -68,6 +70,10 @@ async function main(options: BenchOptions, command: string): Promise<void> {
         sections.push(await memoryPerUser(context, target!));
       } else if (suite === 'lambda') {
         sections.push(await lambdaColdInit(context));
+      } else if (suite === 'flows') {
+        // Eight generators a round, Artillery's start-up among them: three rounds unless told otherwise (about 6 minutes).
+        const rounds = options.rounds ? context.rounds : smoke ? 1 : 3;
+        sections.push(await flowsPerCore({ ...context, rounds }, { users: smoke ? 10 : 50, seconds, profileDir: options.profile && resolve(options.profile) }));
       }
       const section = sections[count];
       if (section) section.load = { before: loadBefore, after: loadavg()[0]! };
@@ -86,13 +92,14 @@ async function main(options: BenchOptions, command: string): Promise<void> {
 }
 
 const program = new Command('bench')
-  .description("fanout's benchmarks: load per core against autocannon and wrk, open-model accuracy, merges, fan-out, memory, Lambda packages' size and cold init")
+  .description("fanout's benchmarks: load per core against autocannon and wrk, open-model accuracy, merges, fan-out, memory, Lambda packages' size and cold init, flows per core against Locust and Artillery")
   .option('--smoke', 'seconds-long run with tiny sizes: checks that every benchmark works, writes nothing', false)
   .option('--only <list>', `comma-separated subset of ${SUITES.join(', ')}`)
-  .option('--rounds <n>', 'rounds per comparison (default 5, smoke 1)')
+  .option('--rounds <n>', 'rounds per comparison (default 5, flows 3, smoke 1)')
   .option('--seconds <s>', 'seconds per load run (default 10, smoke 1)')
   .addOption(new Option('--target <kind>', 'keep-alive target for the load benchmarks').choices(['auto', 'nginx', 'node']).default('auto'))
   .option('--out <file>', 'where the results go', 'docs/benchmarks.md')
+  .option('--profile <dir>', 'flows: also profile one run of each fanout kind (V8 CPU profiles) into this folder and report where the time goes')
   .option('--no-write', 'print only, do not write the results file')
   .action(async (options: BenchOptions) => {
     await main(options, `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''));

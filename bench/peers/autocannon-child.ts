@@ -3,13 +3,27 @@ import type { LoadResult } from '../load-result.js';
 
 /**
  * autocannon 9 through its programmatic API, in a process of its own (pinned by the parent).
- * argv: url connections durationSeconds. Prints one LoadResult line.
+ * argv: url connections durationSeconds [requests], requests being JSON {headers, paths}: GETs of
+ * those paths in turn on every connection, with those headers (else a GET of the URL).
+ * Prints one LoadResult line.
  */
-const [url, connectionsText, durationText] = process.argv.slice(2);
+export interface AutocannonRequests {
+  headers: Record<string, string>;
+  paths: string[];
+}
+
+const [url, connectionsText, durationText, requestsText] = process.argv.slice(2);
 const connections = Number(connectionsText);
 const duration = Number(durationText);
+const requests = requestsText ? (JSON.parse(requestsText) as AutocannonRequests) : undefined;
 const cpuBefore = process.cpuUsage();
-const result = await autocannon({ url: url!, connections, duration, pipelining: 1 });
+const result = await autocannon({
+  url: url!,
+  connections,
+  duration,
+  pipelining: 1,
+  ...(requests ? { headers: requests.headers, requests: requests.paths.map((path) => ({ method: 'GET' as const, path })) } : {}),
+});
 const cpu = process.cpuUsage(cpuBefore);
 const report: LoadResult = {
   tool: 'autocannon',

@@ -14,9 +14,12 @@ function toMs(text: string): number {
   return { us: value / 1000, ms: value, s: value * 1000, m: value * 60_000 }[match[2] as 'us' | 'ms' | 's' | 'm'];
 }
 
-/** wrk (C), one thread, pinned to the generator's core; its CPU and RSS are sampled from /proc. */
-export async function runWrk(binary: string, url: string, connections: number, durationSeconds: number): Promise<LoadResult> {
-  const { command, args } = pinned(GENERATOR_CORE, binary, ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--latency', url]);
+/**
+ * wrk (C), one thread, pinned to the generator's core; its CPU and RSS are sampled from /proc.
+ * `scriptArgs` (`-s file.lua`) give it other requests than a GET of the URL.
+ */
+export async function runWrk(binary: string, url: string, connections: number, durationSeconds: number, scriptArgs: string[] = []): Promise<LoadResult> {
+  const { command, args } = pinned(GENERATOR_CORE, binary, ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--latency', ...scriptArgs, url]);
   const outcome = await runChild(command, args, { timeoutMs: durationSeconds * 1000 + 30_000 });
   const text = outcome.stdout;
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(text);

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
  */
 const cli = fileURLToPath(new URL('../../bench/cli.js', import.meta.url));
 
-function smoke(suite: string): Promise<string> {
+function smoke(suite: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, '--smoke', '--only', suite, '--target', 'node'], { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [cli, '--smoke', '--only', suite, '--target', 'node'], { timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`bench --smoke --only ${suite} failed: ${error.message}\n${stdout}\n${stderr}`));
       else resolve(stdout);
     });
@@ -39,4 +39,16 @@ test('bench smoke: coordinator fan-out through the Invoke API', async () => {
 
 test('bench smoke: memory per user', async () => {
   assert.match(await smoke('memory'), /200 users: RSS .* 200 sockets open/);
+});
+
+test('bench smoke: flows per core, the static path, the YAML flow and the TS module against the shop', async () => {
+  // Longer than the others: the TS module is type-checked and bundled, and the peers that are
+  // installed (Locust, wrk, and Artillery if a full run installed it) start their own processes.
+  const output = await smoke('flows', 150_000);
+  assert.match(output, /check fanout YAML flow: 10 accounts logged in, \d+ lists, \d+ items, 0 refused/);
+  assert.match(output, /check fanout TS module: 10 accounts logged in, \d+ lists, \d+ items, 0 refused/);
+  assert.match(output, /fanout static +[\d,]+ req\/s/);
+  assert.match(output, /fanout YAML flow +[\d,]+ req\/s/);
+  assert.match(output, /fanout TS module +[\d,]+ req\/s/);
+  assert.match(output, /YAML flow ≥ 0\.5× the static path per core/);
 });

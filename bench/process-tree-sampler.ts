@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildOutcome } from './child-process.js';
+
+/**
+ * A generator that does not measure itself (Locust, Artillery) is measured from outside: its
+ * process and every descendant, sampled from /proc every 100 ms with the wall time of the sample,
+ * so that its CPU can be read over exactly the window in which it made load (from the target's
+ * first request to its last), leaving out its start-up and shut-down.
+ */
+export interface CpuSample {
+  /** Date.now() of the sample. */
+  at: number;
+  /** User + kernel seconds of the whole tree so far (reaped children included). */
+  cpuSeconds: number;
+  /** The tree's peak RSS so far (sum of each process's VmHWM), MB. */
+  peakRssMb: number;
+}
+
+export interface SampledOutcome extends ChildOutcome {
+  samples: CpuSample[];
+}
+
+const TICKS_PER_SECOND = 100;
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return threads.flatMap((thread) => (read(`/proc/${pid}/task/${thread}/children`) ?? '').split(' ').filter(Boolean).map(Number));
+}
+
+function treeOf(root: number): number[] {
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...childrenOf(pid));
+  }
+  return tree;
+}
+
+function sampleTree(root: number): CpuSample | undefined {
+  let ticks = 0;
+  let rssKb = 0;
+  let seen = false;
+  for (const pid of treeOf(root)) {
+    const stat = read(`/proc/${pid}/stat`);
+    if (!stat) continue;
+    seen = true;
+    // Fields after the command name (which may hold spaces) start at ") ": utime, stime, cutime, cstime are 14–17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? '');
+    rssKb += hwm ? Number(hwm[1]) : 0;
+  }
+  return seen ? { at: Date.now(), cpuSeconds: ticks / TICKS_PER_SECOND, peakRssMb: rssKb / 1024 } : undefined;
+}
+
+/** Runs a command to its end, collecting its output and samples of its process tree. */
+export function runSampledChild(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<SampledOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+    let stdout = '';
+    let stderr = '';
+    const samples: CpuSample[] = [];
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const sampler = setInterval(() => {
+      if (child.pid === undefined) return;
+      const sample = sampleTree(child.pid);
+      // A process that just exited may be missing from one sample until its parent reaps it: never let the totals go back.
+      const previous = samples.at(-1);
+      if (sample) samples.push({ at: sample.at, cpuSeconds: Math.max(sample.cpuSeconds, previous?.cpuSeconds ?? 0), peakRssMb: Math.max(sample.peakRssMb, previous?.peakRssMb ?? 0) });
+    }, 100);
+    const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('error', (error) => {
+      clearInterval(sampler);
+      clearTimeout(killer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      clearTimeout(killer);
+      const last = samples.at(-1);
+      resolve({ stdout, stderr, code, samples, cpuSeconds: last?.cpuSeconds, peakRssMb: last?.peakRssMb });
+    });
+  });
+}
+
+/** How far past its last sample a tree's CPU is extrapolated: a process that exits right after its last request leaves up to a sampling interval unsampled. */
+const EXTRAPOLATE_MS = 500;
+
+/** The tree's CPU seconds at a moment, interpolated between the samples around it (extrapolated a little past the last one). */
+function cpuAt(samples: CpuSample[], at: number): number | undefined {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || at < first.at) return undefined;
+  if (at > last.at) {
+    const before = samples.at(-2);
+    if (!before || at - last.at > EXTRAPOLATE_MS || last.at === before.at) return undefined;
+    // Busy as it was over its last interval, right up to its last request.
+    return last.cpuSeconds + ((at - last.at) * (last.cpuSeconds - before.cpuSeconds)) / (last.at - before.at);
+  }
+  const index = samples.findIndex((sample) => sample.at >= at);
+  if (index <= 0) return samples[Math.max(index, 0)]!.cpuSeconds;
+  const before = samples[index - 1]!;
+  const after = samples[index]!;
+  const share = after.at === before.at ? 1 : (at - before.at) / (after.at - before.at);
+  return before.cpuSeconds + share * (after.cpuSeconds - before.cpuSeconds);
+}
+
+/** CPU seconds the tree spent between two moments; undefined when the samples do not cover them. */
+export function cpuSecondsBetween(samples: CpuSample[], from: number, to: number): number | undefined {
+  const start = cpuAt(samples, from);
+  const end = cpuAt(samples, to);
+  return start === undefined || end === undefined ? undefined : end - start;
+}
