@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { RunSettings } from '../../lib/config/run-settings.js';
 import { runSlice } from '../../lib/engine/run-slice.js';
+import { laneDataShare } from '../../lib/flow/lane-data.js';
 import { userFactoryFor } from '../../lib/flow/user-factory.js';
 import { decodeHistogram } from '../../lib/histogram/latency-histogram.js';
 import { planRun } from '../../lib/plan/run-plan.js';
@@ -19,7 +20,8 @@ import type { FlowEngineResult } from './run-flow-engine.js';
 const [settingsFile, tool, profileFile] = process.argv.slice(2);
 const settings = JSON.parse(await readFile(settingsFile!, 'utf8')) as RunSettings;
 const plan = planRun(settings, { platform: 'local', minWorkers: 1, runId: 'bench-flows' });
-const userFactory = await userFactoryFor(plan);
+// The whole run is this one lane: its share of the data rows is every row its users take.
+const userFactory = await userFactoryFor(plan, laneDataShare(plan, 0));
 
 // V8's sampling profiler over the slice only (node --cpu-prof would also take in the start-up).
 const profiler = profileFile ? new Session() : undefined;

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { settingsFromCli, type RunSettings } from '../../lib/config/run-settings.js';
+import { settingsFromCli } from '../../lib/config/cli-settings.js';
+import type { RunSettings } from '../../lib/config/run-settings.js';
 import { benchScript, lastJson, runChild } from '../child-process.js';
 import type { LoadResult } from '../load-result.js';
 import { GENERATOR_CORE, pinned } from '../machine.js';
