@@ -3,7 +3,8 @@ import type { HttpConnection, ResponseHandler } from './http-connection.js';
 import { usersAt, type LaneSegment } from './lane-schedule.js';
 import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
-import type { SessionUser, UserFactory, UserSession } from './user-session.js';
+import { SendBatch } from './send-batch.js';
+import type { QueuedSender, SessionUser, UserFactory, UserSession } from './user-session.js';
 
 /**
  * Locust's model: users, each looping request → response → think time over one keep-alive
@@ -118,11 +119,7 @@ export class ClosedModelSession extends LoadSession implements UserSession {
   private users: SessionUser[] = [];
   private active = 0;
   private rampTimers: NodeJS.Timeout[] = [];
-  /** Users whose next request goes out in this turn's batch, and the spare list the batch swaps in. */
-  private ready: VirtualUser[] = [];
-  private spare: VirtualUser[] = [];
-  private batchScheduled = false;
-  private readonly sendBatch = () => this.flushReady();
+  private readonly batch = new SendBatch();
   private readonly makeUser: (userIndex: number) => SessionUser;
 
   constructor(spec: ClosedModelSpec) {
@@ -201,26 +198,8 @@ export class ClosedModelSession extends LoadSession implements UserSession {
     this.dropConnection(connection);
   }
 
-  /**
-   * Queues a user's next request for the end of this turn of the event loop. The loop reads every
-   * ready response first and then writes the next requests together (as undici did with a
-   * setImmediate per request), which costs the kernel less than a write after each read; one
-   * setImmediate serves the whole batch.
-   */
-  sendSoon(user: VirtualUser): void {
-    this.ready.push(user);
-    if (!this.batchScheduled) {
-      this.batchScheduled = true;
-      setImmediate(this.sendBatch);
-    }
-  }
-
-  private flushReady(): void {
-    this.batchScheduled = false;
-    const batch = this.ready;
-    this.ready = this.spare;
-    for (let index = 0; index < batch.length; index++) batch[index]!.send();
-    batch.length = 0;
-    this.spare = batch;
+  /** A user's next request goes out with this turn's batch (send-batch.ts). */
+  sendSoon(user: QueuedSender): void {
+    this.batch.add(user);
   }
 }

@@ -2,7 +2,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { ConnectTimeoutError, RequestCutError, ResponseTimeoutError, SocketClosedError } from './connection-errors.js';
-import { ResponseParser } from './response-parser.js';
+import { ResponseParser, type KeptHead } from './response-parser.js';
 
 /** What a connection sends: the request's bytes as they go on the wire. */
 export interface WireRequest {
@@ -84,28 +84,33 @@ export class HttpConnection {
   ) {}
 
   /**
-   * Sends a request; the connection must have none in flight. Connects (again) when needed. With
-   * `keepResponse`, the response's headers and body are kept for the handler (responseHeaders(),
-   * responseBody()); otherwise only its framing is read.
+   * Sends a request; the connection must have none in flight. Connects (again) when needed. `keep`
+   * (KEEP_* bits of response-parser.ts): what of the response the handler reads (responseHead(),
+   * responseBody()); 0: only its framing is read.
    */
-  send(request: WireRequest, now: number, keepResponse = false): void {
+  send(request: WireRequest, now: number, keep = 0): void {
+    this.sendBytes(request.wire, request.isHead, now, keep);
+  }
+
+  /** send() for a request built per send (flows), without an object around its bytes. */
+  sendBytes(wire: Buffer, isHead: boolean, now: number, keep = 0): void {
     // A connection the server has ended (its FIN read, without Connection: close) or kept idle too long is not reused.
     const socket = this.socket;
     if (socket && (socket.readableEnded || socket.destroyed || now - this.idleSince > this.idleLimitMs())) this.dropSocket();
     if (!this.socket) this.open(now);
-    this.parser.reset(request.isHead, keepResponse);
+    this.parser.reset(isHead, keep);
     this.inFlight = true;
     this.sentAt = now;
-    this.socket!.write(request.wire);
+    this.socket!.write(wire);
   }
 
   get busy(): boolean {
     return this.inFlight;
   }
 
-  /** The kept response's headers (lower-case names), inside onResponse. */
-  responseHeaders(): Record<string, string | string[]> {
-    return this.parser.headers;
+  /** The kept response's head (its headers, Set-Cookie, Location), inside onResponse. */
+  responseHead(): KeptHead {
+    return this.parser.keptHead();
   }
 
   /** The kept response's body, inside onResponse. */

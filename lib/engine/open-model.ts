@@ -4,7 +4,8 @@ import type { LaneSegment } from './lane-schedule.js';
 import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 import { LATE_SEND_MS } from './slice-result.js';
-import type { ArrivalUser, UserFactory, UserSession } from './user-session.js';
+import { SendBatch } from './send-batch.js';
+import type { ArrivalUser, QueuedSender, UserFactory, UserSession } from './user-session.js';
 
 /**
  * The open model (wrk2, k6 arrival rate): requests are due at fixed intervals whatever the target
@@ -91,6 +92,7 @@ export class OpenModelSession extends LoadSession implements UserSession {
   /** Slots (connections or users) in the pool. */
   private connections = 0;
   private readonly makeSlot: () => ArrivalSlot;
+  private readonly sendBatchOfUsers = new SendBatch();
   private maxInFlight = 1;
   /** The current step's schedule ends here (performance.now() ms). */
   private scheduleEnd = 0;
@@ -186,6 +188,11 @@ export class OpenModelSession extends LoadSession implements UserSession {
 
   connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection {
     return this.newConnection(handler, origin);
+  }
+
+  /** A flow user's next request goes out with this turn's batch (send-batch.ts). */
+  sendSoon(sender: QueuedSender): void {
+    this.sendBatchOfUsers.add(sender);
   }
 
   // A user of flows in the open model serves arrivals; its count is the pool's, not the timeline's.

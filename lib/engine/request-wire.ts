@@ -39,3 +39,35 @@ export function encodeRequest(spec: WireRequestSpec, host: string): Buffer {
   const headBytes = Buffer.from(head, 'latin1');
   return spec.body && length > 0 ? Buffer.concat([headBytes, spec.body]) : headBytes;
 }
+
+/**
+ * A request built per send (flows: rendered templates), from header pairs as written, into one
+ * buffer: head and body together, with no intermediate record of the headers.
+ */
+export function encodeRequestFromPairs(method: string, path: string, headers: ReadonlyArray<readonly [string, string]>, body: string | undefined, host: string): Buffer {
+  if (!TOKEN.test(method)) throw new Error(`invalid request method ${JSON.stringify(method)}`);
+  if (!PATH.test(path)) throw new Error(`invalid request path ${JSON.stringify(path)}`);
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  let hasConnection = false;
+  for (let index = 0; index < headers.length; index++) {
+    const [name, value] = headers[index]!;
+    if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
+    if (!HEADER_VALUE.test(value)) throw new Error(`invalid value for header ${name}`);
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') continue;
+    if (lower === 'host') hasHost = true;
+    else if (lower === 'connection') hasConnection = true;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!hasHost) head += `host: ${host}\r\n`;
+  const bodyLength = body === undefined ? 0 : Buffer.byteLength(body);
+  if (bodyLength > 0 || EXPECTS_BODY.has(method)) head += `content-length: ${bodyLength}\r\n`;
+  if (!hasConnection) head += 'connection: keep-alive\r\n';
+  head += '\r\n';
+  const headLength = head.length;
+  const wire = Buffer.allocUnsafe(headLength + bodyLength);
+  wire.write(head, 0, headLength, 'latin1');
+  if (bodyLength > 0) wire.write(body!, headLength, bodyLength, 'utf8');
+  return wire;
+}

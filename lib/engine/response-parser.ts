@@ -88,6 +88,55 @@ function hexValue(byte: number): number {
   return -1;
 }
 
+/**
+ * A kept response's head: Set-Cookie and Location as the framing pass picked them, every other
+ * header parsed from the copied head only when something reads them (a header capture, a module).
+ */
+export class KeptHead {
+  private parsed: Record<string, string | string[]> | undefined;
+
+  constructor(
+    private readonly head: Buffer | undefined,
+    readonly setCookies: readonly string[],
+    readonly location: string | undefined,
+  ) {}
+
+  /** Lower-case names; a repeated header as an array. */
+  get headers(): Record<string, string | string[]> {
+    if (this.parsed) return this.parsed;
+    const headers: Record<string, string | string[]> = {};
+    const head = this.head;
+    if (head) {
+      let lineStart = head.indexOf(LF) + 1;
+      while (lineStart > 0 && lineStart < head.length) {
+        const newline = head.indexOf(LF, lineStart);
+        const lineEnd = newline < 0 ? head.length : newline;
+        const valueEnd = lineEnd > lineStart && head[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+        if (valueEnd === lineStart) break;
+        const header = headerOf(head, lineStart, valueEnd);
+        if (header) {
+          const previous = headers[header.name];
+          headers[header.name] = previous === undefined ? header.value : Array.isArray(previous) ? [...previous, header.value] : [previous, header.value];
+        }
+        lineStart = newline < 0 ? head.length : newline + 1;
+      }
+    }
+    return (this.parsed = headers);
+  }
+}
+
+/**
+ * What a response keeps beyond its framing (bits): Set-Cookie and Location are always picked when
+ * anything is kept (cookies and redirects need them); the head and the body only when asked for.
+ */
+export const KEEP_PICKS = 1;
+export const KEEP_HEAD = 2;
+export const KEEP_BODY = 4;
+
+/** Most responses set no cookie: they share this (never written to) rather than an array each. */
+const NO_COOKIES: string[] = [];
+const EMPTY_HEAD = new KeptHead(undefined, NO_COOKIES, undefined);
+
 export class ResponseParser {
   /** The final response's status code (valid once a response is complete). */
   status = 0;
@@ -97,12 +146,15 @@ export class ResponseParser {
   keepAliveHintMs = -1;
 
   /**
-   * Set by reset(…, true) for a request whose response is inspected (captures, checks, cookies,
-   * redirects): then every header and the body are kept. Otherwise only the framing is read.
+   * Set by reset(…, keep) for a request whose response is inspected (captures, checks, cookies,
+   * redirects): KEEP_* bits. 0: only the framing is read.
    */
-  private keep = false;
-  /** The kept response's headers, lower-case names; a repeated header as an array. */
-  headers: Record<string, string | string[]> = {};
+  private keep = 0;
+  /** The kept response's head (status line and headers), copied out of the read buffer; parsed only when asked. */
+  private headBytes: Buffer | undefined;
+  /** Picked while framing (a flow user needs them on every response): Set-Cookie lines and Location. */
+  setCookies: string[] = NO_COOKIES;
+  location: string | undefined;
   private bodyParts: Buffer[] = [];
   private keptBytes = 0;
 
@@ -114,8 +166,8 @@ export class ResponseParser {
   /** Bytes of a response head that arrived split over reads. */
   private partialHead: Buffer | undefined;
 
-  /** Ready for the response to a new request; `keep`: keep its headers and body. */
-  reset(headRequest: boolean, keep = false): void {
+  /** Ready for the response to a new request; `keep`: what of it to keep (KEEP_* bits). */
+  reset(headRequest: boolean, keep = 0): void {
     this.state = State.Head;
     this.headRequest = headRequest;
     this.status = 0;
@@ -123,10 +175,18 @@ export class ResponseParser {
     this.partialHead = undefined;
     this.keep = keep;
     if (keep) {
-      this.headers = {};
+      this.headBytes = undefined;
+      this.setCookies = NO_COOKIES;
+      this.location = undefined;
       this.bodyParts = [];
       this.keptBytes = 0;
     }
+  }
+
+  /** The kept response's head (reset(…, true)), once the response is complete: it outlives the next request. */
+  keptHead(): KeptHead {
+    if (!this.headBytes && this.setCookies === NO_COOKIES && this.location === undefined) return EMPTY_HEAD;
+    return new KeptHead(this.headBytes, this.setCookies, this.location);
   }
 
   /** The kept body (reset(…, true)), complete once the response is. */
@@ -137,7 +197,7 @@ export class ResponseParser {
 
   /** Copies body bytes out of the shared read buffer when the response is kept. */
   private keepBody(buf: Buffer, start: number, end: number): void {
-    if (!this.keep || end <= start || this.keptBytes >= MAX_KEPT_BODY_BYTES) return;
+    if ((this.keep & KEEP_BODY) === 0 || end <= start || this.keptBytes >= MAX_KEPT_BODY_BYTES) return;
     const take = Math.min(end - start, MAX_KEPT_BODY_BYTES - this.keptBytes);
     this.bodyParts.push(Buffer.from(buf.subarray(start, start + take)));
     this.keptBytes += take;
@@ -308,8 +368,15 @@ export class ResponseParser {
         break; // the blank line
       }
       if (newline - start > MAX_HEADER_BYTES) throw new MalformedResponseError('response headers too large');
-      if (this.keep) this.keepHeader(buf, lineStart, valueEnd);
       const first = buf[lineStart]!;
+      if (this.keep) {
+        const letter = first | 0x20;
+        if (letter === 115 /* s */ || letter === 108 /* l */) {
+          const header = headerOf(buf, lineStart, valueEnd);
+          if (header?.name === 'set-cookie') this.setCookies = [...this.setCookies, header.value];
+          else if (header?.name === 'location') this.location = header.value;
+        }
+      }
       // Only four headers matter; a cheap first-letter test skips the rest (obs-fold lines too).
       const lower = first | 0x20;
       if (lower === 99 /* c */ || lower === 116 /* t */ || lower === 107 /* k */) {
@@ -341,9 +408,13 @@ export class ResponseParser {
     if (status < 200 && status !== 101) {
       // 100 Continue, 103 Early Hints: the final response follows on the same request.
       this.state = State.Head;
-      if (this.keep) this.headers = {};
+      if (this.keep) {
+        this.setCookies = NO_COOKIES;
+        this.location = undefined;
+      }
       return lineStart;
     }
+    if (this.keep & KEEP_HEAD) this.headBytes = Buffer.from(buf.subarray(start, lineStart));
     if (status === 101) throw new MalformedResponseError('unexpected 101 Switching Protocols');
     this.status = status;
     this.keepAlive = !close;
@@ -362,19 +433,6 @@ export class ResponseParser {
     return lineStart;
   }
 
-  private keepHeader(buf: Buffer, start: number, end: number): void {
-    const colon = buf.indexOf(COLON, start);
-    if (colon < 0 || colon >= end) return;
-    let valueStart = colon + 1;
-    let valueEnd = end;
-    while (valueStart < valueEnd && (buf[valueStart] === SPACE || buf[valueStart] === TAB)) valueStart++;
-    while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
-    const name = buf.toString('latin1', start, colon).toLowerCase();
-    const value = buf.toString('latin1', valueStart, valueEnd);
-    const previous = this.headers[name];
-    this.headers[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
-  }
-
   private untilClose(): void {
     this.state = State.UntilClose;
     this.keepAlive = false;
@@ -385,6 +443,17 @@ export class ResponseParser {
     this.partialHead = Buffer.from(buf.subarray(start, end));
     return -1;
   }
+}
+
+/** A header line's lower-case name and trimmed value. */
+function headerOf(buf: Buffer, start: number, end: number): { name: string; value: string } | undefined {
+  const colon = buf.indexOf(COLON, start);
+  if (colon < 0 || colon >= end) return undefined;
+  let valueStart = colon + 1;
+  let valueEnd = end;
+  while (valueStart < valueEnd && (buf[valueStart] === SPACE || buf[valueStart] === TAB)) valueStart++;
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
+  return { name: buf.toString('latin1', start, colon).toLowerCase(), value: buf.toString('latin1', valueStart, valueEnd) };
 }
 
 function isDigit(byte: number): boolean {

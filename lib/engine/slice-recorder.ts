@@ -36,7 +36,8 @@ export class SliceRecorder {
   readonly statusCounts = new Map<number, number>();
   readonly errorsByType = new Map<ErrorType, number>();
   private readonly errorSamples = new Map<string, { type: ErrorType; message: string; count: number }>();
-  private readonly checkCounts = new Map<string, { request: string; check: string; passes: number; fails: number }>();
+  /** By request name, then by check name: no key built per response. */
+  private readonly checkCounts = new Map<string, Map<string, { request: string; check: string; passes: number; fails: number }>>();
   private readonly iterationCounts = new Map<string, { flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }>();
   /** Users now active (closed) or requests now in flight (open), kept by the engine through noteActive(). */
   active = 0;
@@ -137,9 +138,10 @@ export class SliceRecorder {
 
   /** One check of a step, evaluated on one response: its pass rate is reported per check. */
   recordCheck(request: string, check: string, passed: boolean): void {
-    const key = `${request}\u0000${check}`;
-    let counts = this.checkCounts.get(key);
-    if (!counts) this.checkCounts.set(key, (counts = { request, check, passes: 0, fails: 0 }));
+    let byCheck = this.checkCounts.get(request);
+    if (!byCheck) this.checkCounts.set(request, (byCheck = new Map()));
+    let counts = byCheck.get(check);
+    if (!counts) byCheck.set(check, (counts = { request, check, passes: 0, fails: 0 }));
     if (passed) counts.passes++;
     else counts.fails++;
   }
@@ -164,7 +166,7 @@ export class SliceRecorder {
   }
 
   checks(): Array<{ request: string; check: string; passes: number; fails: number }> {
-    return [...this.checkCounts.values()].map((counts) => ({ ...counts }));
+    return [...this.checkCounts.values()].flatMap((byCheck) => [...byCheck.values()].map((counts) => ({ ...counts })));
   }
 
   iterations(): Array<{ flow: string; completed: number; stoppedByCapture: number; scriptErrors: number }> {

@@ -36,6 +36,17 @@ export interface UserSession {
   userDrained(): void;
   /** The scenario's think time between iterations (fixed or uniform in its range). */
   thinkTimeMs(): number;
+  /**
+   * Writes `sender`'s request at the end of this turn of the event loop, with every other one made
+   * ready in it: the loop reads all ready responses first and then writes, which costs the kernel
+   * less than a write after each read.
+   */
+  sendSoon(sender: QueuedSender): void;
+}
+
+/** A user whose next request waits for the session's batch. */
+export interface QueuedSender {
+  send(): void;
 }
 
 /**

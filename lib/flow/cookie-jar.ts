@@ -15,6 +15,11 @@ export class UserCookieJar {
   private jar: CookieJar | undefined;
   private readonly cookiesByOrigin = new Map<string, OriginCookies>();
 
+  /** True until the user stores its first cookie: most requests then skip the jar altogether. */
+  get isEmpty(): boolean {
+    return this.jar === undefined;
+  }
+
   /** Stores the Set-Cookie header(s) of a response from `requestUrl` (each hop's own URL when redirected). */
   store(setCookie: string | readonly string[] | undefined, requestUrl: string): void {
     if (setCookie === undefined || setCookie.length === 0) return;

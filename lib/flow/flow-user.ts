@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpMethod } from '../config/http-method.js';
 import type { HttpConnection, ResponseHandler } from '../engine/http-connection.js';
-import { encodeRequest } from '../engine/request-wire.js';
+import { KEEP_PICKS, type KeptHead } from '../engine/response-parser.js';
+import { encodeRequestFromPairs } from '../engine/request-wire.js';
 import type { ErrorOf } from '../engine/slice-recorder.js';
 import type { ArrivalUser, UserSession } from '../engine/user-session.js';
 import type { CompiledCapture } from './capture.js';
@@ -30,6 +31,11 @@ export interface FlowRequest {
   /** Captures into `values` (flows only); the first that finds nothing stops the iteration. */
   captures?: readonly CompiledCapture[];
   redirects: number;
+  /**
+   * What of the response its checks, captures or code read (KEEP_* bits of response-parser.ts);
+   * cookies and redirects are always read. Copying a head or a body nobody reads costs every request.
+   */
+  keep: number;
 }
 
 /** How a request ended, as the behaviour sees it. */
@@ -66,6 +72,20 @@ function explicitCookie(headers: FlowRequest['headers']): string | undefined {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** How a hop ended: a response, a failure, or never sent (the slice ended first). */
+type HopOutcome = { received: ReceivedResponse; head: KeptHead; now: number } | { error: Error; now: number } | { unsent: true };
+const UNSENT: HopOutcome = { unsent: true };
+
+/** Where a hop goes: the target's origin, or (after a redirect elsewhere) another one. */
+interface HopTarget {
+  origin: string;
+  host: string;
+  /** Path and query, as sent. */
+  path: string;
+  /** Parsed only for a redirect: where its Location resolves from, and another origin's endpoint. */
+  url: URL | undefined;
+}
+
 export class FlowUser implements ArrivalUser, ResponseHandler {
   /** Captured values and data rows, by slot (compile-flows.ts); a module's user keeps `vars` instead. */
   readonly values: unknown[];
@@ -74,8 +94,16 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
   private readonly basePath: string;
   private retiring = false;
   private ended = false;
-  private pending: { resolve: (outcome: { status: number; now: number } | { error: Error; now: number }) => void } | undefined;
+  /** The hop in flight: its promise's resolver, and the connection it went on. */
+  private resolveHop: ((outcome: HopOutcome) => void) | undefined;
+  private hopConnection: HttpConnection | undefined;
   private pause: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  /** The request waiting for the session's batch to write it (its bytes), and when the last one was written. */
+  private queuedWire: Buffer | undefined;
+  private queuedHead = false;
+  private queuedKeep = 0;
+  private sentAt = 0;
+  private readonly origin: string;
   /** Open model: onStart has run (it runs at the user's first arrival). */
   private startedUp = false;
   /** Open model: the arrival's intended time, for the latency of the iteration's first request. */
@@ -89,6 +117,7 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
   ) {
     this.values = values;
     this.basePath = session.target.pathname.replace(/\/+$/, '');
+    this.origin = session.target.origin;
   }
 
   get active(): boolean {
@@ -104,7 +133,7 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
   retire(): void {
     this.retiring = true;
     this.wake();
-    if (!this.pending) this.end();
+    if (!this.resolveHop) this.end();
   }
 
   stop(): void {
@@ -161,8 +190,9 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
       this.session.recorder.recordIteration(name, 'script', performance.now(), error);
       return false;
     }
-    if (!this.active) throw new UserStopped();
+    // It ended on its own (completed, or at a capture that found nothing), even if the slice ends now.
     this.session.recorder.recordIteration(name, completed ? 'completed' : 'capture', performance.now());
+    if (!this.active) throw new UserStopped();
     return completed;
   }
 
@@ -198,13 +228,20 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
    */
   async exchange(request: FlowRequest): Promise<FlowExchange> {
     if (!this.active) throw new UserStopped();
-    let url = new URL(`${this.basePath}${request.path}`, this.session.target);
+    // The target's origin: no URL is parsed per request unless a redirect leads elsewhere.
+    let target: HopTarget = { origin: this.origin, host: this.session.target.host, path: `${this.basePath}${request.path}`, url: undefined };
     let method = request.method;
     let body = request.body;
     for (let hop = 0; ; hop++) {
       // No new request once the slice ends or the user leaves, not even a redirect's next hop.
       if (hop > 0 && !this.active) throw new UserStopped();
-      const sent = await this.send(url, request.headers, method, body);
+      const sent = await this.sendHop(target, request.headers, method, body, KEEP_PICKS | request.keep);
+      if ('unsent' in sent) {
+        // The slice ended before the batch wrote it: never sent, so nothing to record.
+        this.session.inFlight--;
+        if (this.session.stopping) this.session.userDrained();
+        throw new UserStopped();
+      }
       // The arrival's first request (open model): its latency counts from when it was due (coordinated omission).
       const intendedAt = this.intendedAt;
       this.intendedAt = undefined;
@@ -217,14 +254,16 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
           // Captures had nothing to read: later steps would use stale values, so the iteration stops.
           return { response: undefined, failed: true, captureFailed: (request.captures?.length ?? 0) > 0 };
         }
-        const { received, now } = sent;
+        const { received, head, now } = sent;
         const durationUs = received.durationMs * 1000;
         const latencyUs = intendedAt === undefined ? durationUs : (now - intendedAt) * 1000;
-        this.cookies.store(received.headers['set-cookie'], url.href);
-        const location = received.headers.location;
-        if (REDIRECTS.has(received.status) && typeof location === 'string' && hop < request.redirects) {
+        const href = `${target.origin}${target.path}`;
+        if (head.setCookies.length > 0) this.cookies.store(head.setCookies, href);
+        const location = head.location;
+        if (REDIRECTS.has(received.status) && location !== undefined && hop < request.redirects) {
           recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, undefined);
-          url = new URL(location, url);
+          const next = new URL(location, target.url ?? href);
+          target = { origin: next.origin, host: next.host, path: `${next.pathname}${next.search}`, url: next };
           // 303, and 301/302 after a POST (as browsers and k6 do), go on as a GET without the body.
           if (received.status === 303 || ((received.status === 301 || received.status === 302) && method === 'POST')) {
             method = 'GET';
@@ -247,7 +286,7 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
   private judge(request: FlowRequest, response: InspectedResponse): ErrorOf | undefined {
     const recorder = this.session.recorder;
     const failed = failedChecks(request.checks, response);
-    for (const check of request.checks) recorder.recordCheck(request.name, check.name, !failed.includes(check.name));
+    for (const check of request.checks) recorder.recordCheck(request.name, check.name, failed.length === 0 || !failed.includes(check.name));
     let failure: ErrorOf | undefined;
     if (failed.length > 0) failure = { type: 'check', message: `${request.name}: ${failed.join(', ')}` };
     else if (!request.checks.some((check) => check.kind === 'status') && (response.status < 200 || response.status >= 300)) {
@@ -260,57 +299,75 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
     return failure;
   }
 
-  /** Sends one request (one hop) on the connection to its origin; resolves as it ends, counted in flight until the caller records it. */
-  private send(
-    url: URL,
-    ownHeaders: FlowRequest['headers'],
-    method: HttpMethod,
-    body: string | undefined,
-  ): Promise<{ received: ReceivedResponse; now: number } | { error: Error; now: number }> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of ownHeaders) headers[name] = value;
-    const jarCookie = this.cookies.cookieHeader(url.href);
+  /**
+   * Sends one request (one hop) on the connection to its origin; resolves as it ends, counted in
+   * flight until the caller records it. The write joins the session's batch: the loop reads every
+   * ready response first and then writes the next requests together, as the weighted mix does.
+   */
+  private sendHop(target: HopTarget, ownHeaders: FlowRequest['headers'], method: HttpMethod, body: string | undefined, keep: number): Promise<HopOutcome> {
+    let headers = ownHeaders;
+    const jarCookie = this.cookies.isEmpty ? undefined : this.cookies.cookieHeader(`${target.origin}${target.path}`);
     if (jarCookie !== undefined) {
       const own = explicitCookie(ownHeaders);
-      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'cookie') delete headers[name];
-      headers.cookie = own === undefined ? jarCookie : `${own}; ${jarCookie}`;
+      headers = [...ownHeaders.filter(([name]) => name.toLowerCase() !== 'cookie'), ['cookie', own === undefined ? jarCookie : `${own}; ${jarCookie}`]];
     }
     // A rendered value that cannot go on the wire (a space in a path, say) throws here: the
     // scenario's error (type script), not a request.
-    const wire = encodeRequest({ method, path: `${url.pathname}${url.search}`, headers, body: body === undefined ? undefined : Buffer.from(body) }, url.host);
-    const connection = this.connectionTo(url);
-    return new Promise((resolve) => {
-      const sentAt = performance.now();
-      this.pending = {
-        resolve: (outcome) => {
-          this.pending = undefined;
-          if ('error' in outcome) resolve(outcome);
-          else {
-            const received = { status: outcome.status, headers: connection.responseHeaders(), body: connection.responseBody(), durationMs: outcome.now - sentAt };
-            resolve({ received, now: outcome.now });
-          }
-        },
-      };
-      this.session.inFlight++;
-      connection.send({ wire, isHead: method === 'HEAD' }, sentAt, true);
-    });
+    this.queuedWire = encodeRequestFromPairs(method, target.path, headers, body, target.host);
+    this.queuedHead = method === 'HEAD';
+    this.queuedKeep = keep;
+    this.hopConnection = this.connectionTo(target);
+    this.session.inFlight++;
+    this.session.sendSoon(this);
+    return new Promise((resolve) => (this.resolveHop = resolve));
   }
 
-  private connectionTo(url: URL): HttpConnection {
-    let connection = this.connections.get(url.origin);
+  /** The session's batch writes the queued request now (or, once the slice has ended, drops it unsent). */
+  send(): void {
+    const wire = this.queuedWire;
+    if (!wire) return;
+    this.queuedWire = undefined;
+    if (this.session.stopping) {
+      this.settleHop(UNSENT);
+      return;
+    }
+    this.sentAt = performance.now();
+    this.hopConnection!.sendBytes(wire, this.queuedHead, this.sentAt, this.queuedKeep);
+  }
+
+  private settleHop(outcome: HopOutcome): void {
+    const resolve = this.resolveHop;
+    if (!resolve) return;
+    this.resolveHop = undefined;
+    resolve(outcome);
+  }
+
+  private connectionTo(target: HopTarget): HttpConnection {
+    let connection = this.connections.get(target.origin);
     if (!connection) {
-      connection = this.session.connectionFor(this, url);
-      this.connections.set(url.origin, connection);
+      connection = this.session.connectionFor(this, target.url);
+      this.connections.set(target.origin, connection);
     }
     return connection;
   }
 
   onResponse(status: number, now: number): void {
-    this.pending?.resolve({ status, now });
+    const connection = this.hopConnection!;
+    const head = connection.responseHead();
+    const body = connection.responseBody();
+    const received: ReceivedResponse = {
+      status,
+      get headers() {
+        return head.headers;
+      },
+      body,
+      durationMs: now - this.sentAt,
+    };
+    this.settleHop({ received, head, now });
   }
 
   onFailure(error: Error, now: number): void {
-    this.pending?.resolve({ error, now });
+    this.settleHop({ error, now });
   }
 
   private end(): void {

@@ -1,8 +1,10 @@
 import { parseDurationMs } from '../config/duration.js';
 import { HTTP_METHODS, type HttpMethod } from '../config/http-method.js';
+import { KEEP_BODY, KEEP_HEAD } from '../engine/response-parser.js';
 import { compileChecks } from '../flow/checks.js';
 import type { DataSets } from '../flow/data-files.js';
 import type { FlowProgram, FlowUser } from '../flow/flow-user.js';
+import type { InspectedResponse } from '../flow/inspected-response.js';
 import { userData } from '../flow/user-values.js';
 import type { FlowRequest as ModuleRequest, FlowResponse as ModuleResponse, VirtualUser as ModuleUser } from '../index.js';
 import type { ScenarioModuleDefinition } from './scenario-module-schema.js';
@@ -57,21 +59,7 @@ function moduleUser(user: FlowUser, data: ModuleUser['data']): ModuleUser {
     userNumber: user.userNumber,
     async request(request: ModuleRequest): Promise<ModuleResponse> {
       const exchange = await user.exchange(flowRequestOf(request));
-      const response = exchange.response;
-      if (!response) return { status: 0, headers: {}, body: '', durationMs: 0, json: () => JSON.parse('') as never };
-      return {
-        status: response.status,
-        headers: { ...response.response.headers },
-        get body() {
-          return response.text();
-        },
-        durationMs: response.durationMs,
-        json<T>(): T {
-          const parsed = response.json();
-          if (!parsed.ok) throw new SyntaxError(`${request.name ?? request.path}: the response body is not JSON`);
-          return parsed.value as T;
-        },
-      };
+      return exchange.response ? new ModuleResponseOf(exchange.response, request.name ?? request.path) : NO_RESPONSE;
     },
     async think(duration) {
       if (typeof duration === 'object') {
@@ -84,6 +72,50 @@ function moduleUser(user: FlowUser, data: ModuleUser['data']): ModuleUser {
     },
   };
 }
+
+/**
+ * What `user.request` resolves with: headers, body and JSON read from the response only when the
+ * module's code asks (most flows read one JSON field, or nothing).
+ */
+class ModuleResponseOf implements ModuleResponse {
+  constructor(
+    private readonly response: InspectedResponse,
+    private readonly name: string,
+  ) {}
+
+  get status(): number {
+    return this.response.status;
+  }
+
+  get headers(): Record<string, string | string[]> {
+    return this.response.response.headers;
+  }
+
+  get body(): string {
+    return this.response.text();
+  }
+
+  get durationMs(): number {
+    return this.response.durationMs;
+  }
+
+  json<T>(): T {
+    const parsed = this.response.json();
+    if (!parsed.ok) throw new SyntaxError(`${this.name}: the response body is not JSON`);
+    return parsed.value as T;
+  }
+}
+
+/** A request that got no response (a timeout, a refused connection: recorded as an error of its type). */
+const NO_RESPONSE: ModuleResponse = {
+  status: 0,
+  headers: {},
+  body: '',
+  durationMs: 0,
+  json: () => {
+    throw new SyntaxError('no response: nothing to parse as JSON');
+  },
+};
 
 function milliseconds(duration: string | number, field: string): number {
   const parsed = parseDurationMs(duration);
@@ -120,5 +152,7 @@ function flowRequestOf(request: ModuleRequest): Parameters<FlowUser['exchange']>
       },
     ),
     redirects: request.redirects ?? 10,
+    // The module's code may read anything of the response.
+    keep: KEEP_HEAD | KEEP_BODY,
   };
 }
