@@ -80,6 +80,14 @@ class Connection implements ResponseHandler, ArrivalSlot {
   }
 }
 
+/**
+ * A tick sends what falls due before the next tick can come. Node's timers have a granularity of a
+ * millisecond, so a send due a fraction of one after this tick would otherwise go out up to a
+ * millisecond late, and that lateness would sit in the p99 measured from the intended time. Sends
+ * going out up to this much early keeps the rate over any longer window exact.
+ */
+const SEND_AHEAD_MS = 1;
+
 export interface OpenModelSpec extends SliceLoadSpec {
   /** Users that follow flows or a scenario module: an arrival is one iteration; the weighted mix when absent. */
   userFactory?: UserFactory | undefined;
@@ -165,8 +173,9 @@ export class OpenModelSession extends LoadSession implements UserSession {
     if (this.stopping) return;
     const now = performance.now();
     const recorder = this.recorder;
+    const sendUntil = now + SEND_AHEAD_MS;
     let intended = this.intendedAt(this.nextIndex);
-    while (intended <= now && intended < this.scheduleEnd) {
+    while (intended <= sendUntil && intended < this.scheduleEnd) {
       recorder.scheduled++;
       this.nextIndex++;
       const connection = this.acquire();
@@ -175,7 +184,7 @@ export class OpenModelSession extends LoadSession implements UserSession {
       intended = this.intendedAt(this.nextIndex);
     }
     this.dropExpired(now);
-    if (intended < this.scheduleEnd) this.timer = setTimeout(this.onTick, Math.max(0, intended - now));
+    if (intended < this.scheduleEnd) this.timer = setTimeout(this.onTick, Math.max(0, intended - sendUntil));
   }
 
   private acquire(): ArrivalSlot | undefined {
@@ -208,7 +217,9 @@ export class OpenModelSession extends LoadSession implements UserSession {
 
   private dispatch(slot: ArrivalSlot, intended: number, now: number): void {
     if (now - intended > LATE_SEND_MS) this.recorder.late++;
-    slot.start(intended, now);
+    // A send that went out ahead of its time is measured from when it went out: the latency from the
+    // intended time is never less than the service time.
+    slot.start(Math.min(intended, now), now);
   }
 
   /** A send still waiting when the request timeout has passed since it was due would have timed out: drop it. */
@@ -248,7 +259,7 @@ export class OpenModelSession extends LoadSession implements UserSession {
    * timer alone adds up to a millisecond or two to the latency measured from the intended time.
    */
   private tickSoon(): void {
-    if (this.immediateTickScheduled || this.stopping || this.intendedAt(this.nextIndex) > performance.now()) return;
+    if (this.immediateTickScheduled || this.stopping || this.intendedAt(this.nextIndex) > performance.now() + SEND_AHEAD_MS) return;
     this.immediateTickScheduled = true;
     setImmediate(this.onImmediateTick);
   }

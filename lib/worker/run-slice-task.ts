@@ -115,7 +115,6 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
         const result = scrubWorkerOutput(measured, redactor);
         const part = { runId: task.runId, step: result.step, slice: task.slice, lane: task.lane };
         deps.onRunningTotals?.(part, { byName: result.byName, errorsByType: result.errorsByType, errorSamples: result.errorSamples, ended: true });
-        if (result.saturation.saturated) log(`slice ${describe(task)} saturated its worker in step ${result.step + 1}`);
         // A failed write costs that step's share of this slice (completeness shows it), never the others.
         storing.push(storeStepResult(task, result, deps).catch((error: unknown) => void storeFailures.push(`step ${result.step}: ${String(error)}`)));
       },
