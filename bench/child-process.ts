@@ -26,17 +26,25 @@ function sampleProc(pid: number): { cpuSeconds: number; peakRssMb: number } | un
   }
 }
 
-/** Runs a command to its end, collecting its output; its CPU and peak RSS are sampled every 100 ms. */
-export function runChild(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ChildOutcome> {
+export interface ChildOptions {
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Runs a command to its end (killed at the timeout), collecting its output; `sample` is called with
+ * its pid every 100 ms while it runs.
+ */
+export function runToEnd(command: string, args: string[], options: ChildOptions, sample: (pid: number) => void): Promise<Pick<ChildOutcome, 'stdout' | 'stderr' | 'code'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
     let stdout = '';
     let stderr = '';
-    let last: { cpuSeconds: number; peakRssMb: number } | undefined;
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const sampler = setInterval(() => {
-      if (child.pid !== undefined) last = sampleProc(child.pid) ?? last;
+      if (child.pid !== undefined) sample(child.pid);
     }, 100);
     const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (error) => {
@@ -47,9 +55,16 @@ export function runChild(command: string, args: string[], options: { timeoutMs: 
     child.on('close', (code) => {
       clearInterval(sampler);
       clearTimeout(killer);
-      resolve({ stdout, stderr, code, cpuSeconds: last?.cpuSeconds, peakRssMb: last?.peakRssMb });
+      resolve({ stdout, stderr, code });
     });
   });
+}
+
+/** Runs a command to its end, collecting its output; its CPU and peak RSS are sampled every 100 ms. */
+export async function runChild(command: string, args: string[], options: ChildOptions): Promise<ChildOutcome> {
+  let last: { cpuSeconds: number; peakRssMb: number } | undefined;
+  const outcome = await runToEnd(command, args, options, (pid) => (last = sampleProc(pid) ?? last));
+  return { ...outcome, cpuSeconds: last?.cpuSeconds, peakRssMb: last?.peakRssMb };
 }
 
 /** The last line of a child's stdout that parses as JSON: how the benchmark children report. */

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ChildOutcome } from './child-process.js';
+import { runToEnd, type ChildOptions, type ChildOutcome } from './child-process.js';
 
 /**
  * A generator that does not measure itself (Locust, Artillery) is measured from outside: its
@@ -70,34 +69,16 @@ function sampleTree(root: number): CpuSample | undefined {
 }
 
 /** Runs a command to its end, collecting its output and samples of its process tree. */
-export function runSampledChild(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<SampledOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
-    let stdout = '';
-    let stderr = '';
-    const samples: CpuSample[] = [];
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const sampler = setInterval(() => {
-      if (child.pid === undefined) return;
-      const sample = sampleTree(child.pid);
-      // A process that just exited may be missing from one sample until its parent reaps it: never let the totals go back.
-      const previous = samples.at(-1);
-      if (sample) samples.push({ at: sample.at, cpuSeconds: Math.max(sample.cpuSeconds, previous?.cpuSeconds ?? 0), peakRssMb: Math.max(sample.peakRssMb, previous?.peakRssMb ?? 0) });
-    }, 100);
-    const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', (error) => {
-      clearInterval(sampler);
-      clearTimeout(killer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearInterval(sampler);
-      clearTimeout(killer);
-      const last = samples.at(-1);
-      resolve({ stdout, stderr, code, samples, cpuSeconds: last?.cpuSeconds, peakRssMb: last?.peakRssMb });
-    });
+export async function runSampledChild(command: string, args: string[], options: ChildOptions): Promise<SampledOutcome> {
+  const samples: CpuSample[] = [];
+  const outcome = await runToEnd(command, args, options, (pid) => {
+    const sample = sampleTree(pid);
+    // A process that just exited may be missing from one sample until its parent reaps it: never let the totals go back.
+    const previous = samples.at(-1);
+    if (sample) samples.push({ at: sample.at, cpuSeconds: Math.max(sample.cpuSeconds, previous?.cpuSeconds ?? 0), peakRssMb: Math.max(sample.peakRssMb, previous?.peakRssMb ?? 0) });
   });
+  const last = samples.at(-1);
+  return { ...outcome, samples, cpuSeconds: last?.cpuSeconds, peakRssMb: last?.peakRssMb };
 }
 
 /** How far past its last sample a tree's CPU is extrapolated: a process that exits right after its last request leaves up to a sampling interval unsampled. */

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { pinned, TARGET_CORE } from '../machine.js';
+import { startPinnedServerProcess } from './pinned-server-process.js';
 
 /** What the shop server counted since its last reset (shop-server-process.ts). */
 export interface ShopStats {
@@ -38,20 +37,8 @@ export interface ShopServer {
 
 /** The shop on the target's core, with accounts user0…user{accounts-1}@example.com. */
 export async function startShopServer(accounts: number): Promise<ShopServer> {
-  const script = new URL('./shop-server-process.js', import.meta.url).pathname;
-  const { command, args } = pinned(TARGET_CORE, process.execPath, [script, String(accounts)]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`the shop server exited (${code}) before listening`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startPinnedServerProcess(new URL('./shop-server-process.js', import.meta.url), [String(accounts)], 'the shop server');
+  const url = `http://127.0.0.1:${server.port}`;
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${url}${path}`, {
       method,
@@ -66,9 +53,6 @@ export async function startShopServer(accounts: number): Promise<ShopServer> {
     reset: async () => void (await call('POST', '/__reset')),
     stats: async () => (await call('GET', '/__stats')) as ShopStats,
     login: async (account) => ((await call('POST', '/login', { user: `user${account}@example.com`, password: `secret-${account}` })) as { token: string }).token,
-    close: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    close: server.stop,
   };
 }
