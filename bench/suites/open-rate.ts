@@ -134,7 +134,7 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
       '(warm-up, a garbage collection, another process on a shared core): every send due meanwhile goes out late, and its wait is in the latency.',
     '',
     `Schedule precision: up to ${PRECISE_SHARE * 100} % of the capacity the p99 from the intended time is ${preciseScope.map((step) => `${round(step.gapMs)} ms`).join(', ')} above the service p99. ` +
-      "Node's timers wake to the whole millisecond, so each turn sends what falls due before the next one can come (up to 1 ms early, measured from when it went out). " +
+      "Node's timers wake to the whole millisecond, so each tick sends what falls due before the next tick can come, even if that one fires a millisecond late (up to 2 ms early, measured from when it went out). " +
       "What remains is the event loop being held up: the open model's loop is busier than the closed model's at the same rate (each send on loopback also pays for waking the target's core), " +
       'so at half the capacity a pause of a few milliseconds (a garbage collection, another process on the core) backs up sends, and rounds of the same step differ by milliseconds at p99 (the bench prints each round).',
   ].join('\n');
