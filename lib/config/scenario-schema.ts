@@ -6,8 +6,6 @@ import { thinkTimeSpec } from './think-time.js';
 import { CriterionSyntaxError, parseCriteria } from '../slo/criterion.js';
 import { dataSpec, flowsSpec, onStartSpec, variablesSpec } from '../flow/flow-schema.js';
 
-export { thinkTimeSpec, type ThinkTime } from './think-time.js';
-
 /**
  * The one schema for every outside input that describes a run: scenario files, CLI flags (mapped
  * onto the same fields) and, on AWS, the API's POST /runs body. Types are derived from it.

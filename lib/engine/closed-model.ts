@@ -4,7 +4,7 @@ import { usersAt, type LaneSegment } from './lane-schedule.js';
 import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js';
 import type { PreparedRequest } from './request-mix.js';
 import { SendBatch } from './send-batch.js';
-import type { QueuedSender, SessionUser, UserFactory, UserSession } from './user-session.js';
+import type { QueuedSender, SessionUser, UserSession } from './user-session.js';
 
 /**
  * Locust's model: users, each looping request → response → think time over one keep-alive
@@ -107,13 +107,6 @@ class VirtualUser implements ResponseHandler, SessionUser {
   }
 }
 
-export interface ClosedModelSpec extends SliceLoadSpec {
-  /** Users that follow flows or a scenario module; the weighted mix of `requests:` when absent. */
-  userFactory?: UserFactory | undefined;
-  /** The run-wide number of this lane's first user (users are numbered across the run for data rows). */
-  firstUserNumber: number;
-}
-
 export class ClosedModelSession extends LoadSession implements UserSession {
   /** Users started, oldest first; the newest are retired first. */
   private users: SessionUser[] = [];
@@ -122,7 +115,7 @@ export class ClosedModelSession extends LoadSession implements UserSession {
   private readonly batch = new SendBatch();
   private readonly makeUser: (userIndex: number) => SessionUser;
 
-  constructor(spec: ClosedModelSpec) {
+  constructor(spec: SliceLoadSpec) {
     super(spec);
     const factory = spec.userFactory;
     // A user keeps its place in the lane (the newest leave first), hence its run-wide number and data row.

@@ -7,6 +7,7 @@ import { RequestNames, type RequestNameStats } from './request-names.js';
 import { SaturationMonitor } from './saturation.js';
 import { SliceRecorder } from './slice-recorder.js';
 import type { Saturation, TimelineInterval } from './slice-result.js';
+import type { UserFactory } from './user-session.js';
 
 /** What a model needs to generate one slice of one lane's load; times are epoch milliseconds. */
 export interface SliceLoadSpec {
@@ -23,6 +24,10 @@ export interface SliceLoadSpec {
   /** Each step's measurements, as that step ends within the slice (the last one after the drain). */
   onPartEnded: (part: EndedPart) => void;
   signal?: AbortSignal;
+  /** Users that follow flows or a scenario module; the weighted mix of `requests:` when absent. */
+  userFactory?: UserFactory | undefined;
+  /** The run-wide number of this lane's first user (users are numbered across the run for data rows). */
+  firstUserNumber: number;
 }
 
 /** What the slice measured in one of its steps. */

@@ -5,7 +5,7 @@ import { epochToPerf, LoadSession, type SliceLoadSpec } from './load-session.js'
 import type { PreparedRequest } from './request-mix.js';
 import { LATE_SEND_MS } from './slice-result.js';
 import { SendBatch } from './send-batch.js';
-import type { ArrivalUser, QueuedSender, UserFactory, UserSession } from './user-session.js';
+import type { ArrivalUser, QueuedSender, UserSession } from './user-session.js';
 
 /**
  * The open model (wrk2, k6 arrival rate): requests are due at fixed intervals whatever the target
@@ -90,13 +90,6 @@ class Connection implements ResponseHandler, ArrivalSlot {
  */
 const SEND_AHEAD_MS = 2;
 
-export interface OpenModelSpec extends SliceLoadSpec {
-  /** Users that follow flows or a scenario module: an arrival is one iteration; the weighted mix when absent. */
-  userFactory?: UserFactory | undefined;
-  /** The run-wide number of this lane's first user (for data rows). */
-  firstUserNumber: number;
-}
-
 export class OpenModelSession extends LoadSession implements UserSession {
   private free: ArrivalSlot[] = [];
   /** Slots (connections or users) in the pool. */
@@ -120,7 +113,7 @@ export class OpenModelSession extends LoadSession implements UserSession {
   private batchScheduled = false;
   private readonly sendBatch = () => this.flushReady();
 
-  constructor(spec: OpenModelSpec) {
+  constructor(spec: SliceLoadSpec) {
     super(spec);
     const factory = spec.userFactory;
     let users = 0;

@@ -1,6 +1,7 @@
 import type { NamedRequest } from '../config/run-settings.js';
 import type { RequestNameStats, RequestNames } from './request-names.js';
 import { encodeRequest } from './request-wire.js';
+import { weightedPicker } from './weighted-pick.js';
 
 /**
  * The scenario's `requests:` (the weighted mix), prepared once per slice: the bytes to send built
@@ -44,8 +45,7 @@ export class PreparedRequest {
 /** Picks requests by weight; with a single request it is a constant. */
 export class RequestMix {
   readonly requests: PreparedRequest[];
-  private readonly cumulative: Float64Array;
-  private readonly total: number;
+  readonly pick: () => PreparedRequest;
 
   constructor(
     specs: NamedRequest[],
@@ -53,25 +53,11 @@ export class RequestMix {
     private readonly names: RequestNames,
   ) {
     this.requests = specs.map((spec) => new PreparedRequest(spec, host, names.stats(spec.name)));
-    this.cumulative = new Float64Array(specs.length);
-    let sum = 0;
-    specs.forEach((spec, index) => {
-      sum += spec.weight;
-      this.cumulative[index] = sum;
-    });
-    this.total = sum;
+    this.pick = weightedPicker(this.requests, specs.map((spec) => spec.weight));
   }
 
   /** After the names' counters were handed on at a step boundary: record into the new step's. */
   followNames(): void {
     for (const request of this.requests) request.stats = this.names.stats(request.name);
-  }
-
-  pick(): PreparedRequest {
-    const requests = this.requests;
-    if (requests.length === 1) return requests[0]!;
-    const point = Math.random() * this.total;
-    for (let index = 0; index < requests.length - 1; index++) if (point < this.cumulative[index]!) return requests[index]!;
-    return requests[requests.length - 1]!;
   }
 }

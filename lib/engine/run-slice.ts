@@ -85,6 +85,8 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     segments: schedule.segments,
     handsOver: schedule.handsOver,
     warmUpMs: plan.settings.warmUpMs ?? 0,
+    userFactory: options.userFactory,
+    firstUserNumber: schedule.firstUserNumber,
     // The session exists by the time an interval closes: it is assigned right after construction.
     onIntervalClosed: onRunningTotals
       ? (step, interval) => {
@@ -99,10 +101,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     },
     signal: options.signal,
   };
-  session =
-    plan.settings.model === 'closed'
-      ? new ClosedModelSession({ ...spec, userFactory: options.userFactory, firstUserNumber: schedule.firstUserNumber })
-      : new OpenModelSession({ ...spec, userFactory: options.userFactory, firstUserNumber: schedule.firstUserNumber });
+  session = plan.settings.model === 'closed' ? new ClosedModelSession(spec) : new OpenModelSession(spec);
   await session.run();
   return results;
 }

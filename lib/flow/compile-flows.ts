@@ -2,7 +2,7 @@ import type { HttpMethod } from '../config/http-method.js';
 import { InputError } from '../config/input-error.js';
 import { compileCapture, type CompiledCapture } from './capture.js';
 import { compileChecks, type CompiledCheck } from './checks.js';
-import { isThinkStep, type FlowScenario, type FlowStep, type RequestStep } from './flow-schema.js';
+import { isThinkStep, stepName, type FlowScenario, type FlowStep, type RequestStep } from './flow-schema.js';
 import { compileConstant, compileJsonTemplate, compileTemplate, type ConstantPart, type Template, type TemplateScope } from './template.js';
 
 /**
@@ -152,7 +152,7 @@ export function compileFlows(scenario: FlowScenario, options: FlowCompileOptions
 }
 
 function compileRequestStep(step: RequestStep, field: string, fieldOf: (path: string) => string, scopeBase: Omit<TemplateScope, 'where'>): CompiledRequestStep {
-  const name = step.name ?? `${step.method} ${step.path}`;
+  const name = stepName(step);
   const scope: TemplateScope = { ...scopeBase, where: `step ${JSON.stringify(name)}` };
   const headers = Object.entries(step.headers).map(([header, value]) => ({
     name: header,

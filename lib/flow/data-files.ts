@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError } from '../config/input-error.js';
+import { isPlainObject } from '../config/schema-by-shape.js';
 import type { DataPick, DataSpec } from './flow-schema.js';
 
 /**
@@ -152,13 +153,12 @@ function jsonTable(text: string, fail: Fail): Table {
     return fail(`not valid JSON: ${(error as Error).message}`);
   }
   if (!Array.isArray(document) || document.length === 0) return fail('expected a non-empty JSON array of objects, one per user');
-  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
   const first: unknown = document[0];
-  if (!isRecord(first)) return fail('item 0 is not an object');
+  if (!isPlainObject(first)) return fail('item 0 is not an object');
   const columns = Object.keys(first);
   if (columns.length === 0) fail('item 0 has no fields');
   const rows = document.map((item: unknown, index): DataValue[] => {
-    if (!isRecord(item)) return fail(`item ${index} is not an object`);
+    if (!isPlainObject(item)) return fail(`item ${index} is not an object`);
     const keys = Object.keys(item);
     const extra = keys.find((key) => !columns.includes(key));
     if (extra !== undefined || keys.length !== columns.length) {

@@ -180,3 +180,14 @@ export interface FlowScenario {
 export function isThinkStep(step: FlowStep): step is ThinkStep {
   return 'think' in step;
 }
+
+/** Every request step a user may send: onStart's, then each flow's, in the order written. */
+export function requestSteps(scenario: Pick<FlowScenario, 'onStart' | 'flows'>): RequestStep[] {
+  const { onStart = [], flows } = scenario;
+  return [...onStart, ...flows.flatMap((flow) => flow.steps)].filter((step): step is RequestStep => !isThinkStep(step));
+}
+
+/** The name a request step is reported under: its own, else `METHOD path` as written. */
+export function stepName(step: RequestStep): string {
+  return step.name ?? `${step.method} ${step.path}`;
+}

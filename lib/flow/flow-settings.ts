@@ -106,9 +106,10 @@ function dataSetsOf(data: DataSpec | undefined, source?: string): DataSets {
 export function resolveFlowSettings(scenario: Scenario, peakUsers: number, source?: string): FlowSettings {
   const dataSets = dataSetsOf(scenario.data, source);
   const env = scenario.environment ?? {};
-  compileFlows(flowScenarioOf(scenario), { env, dataColumns: dataColumnsOf(dataSets), source });
+  const flows = flowScenarioOf(scenario);
+  compileFlows(flows, { env, dataColumns: dataColumnsOf(dataSets), source });
   checkDataRows(dataSets, peakUsers, source);
-  return { scenario: flowScenarioOf(scenario), dataSets, env };
+  return { scenario: flows, dataSets, env };
 }
 
 export function resolveModuleSettings(scenario: Scenario, peakUsers: number, source?: string): ModuleSettings {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../config/duration.js';
+import { isThinkStep, stepName } from '../flow/flow-schema.js';
 import type { RunPlan } from './run-plan.js';
 import { allSliceTasks } from './slice-task.js';
 
@@ -7,7 +8,7 @@ function behaviourLine(plan: RunPlan): string {
   if (module) return `module     ${module.file}: flows ${module.flows.map((flow) => `${flow.name} ×${flow.weight}`).join(', ')}${module.onStart ? ', onStart' : ''}`;
   if (flows) {
     const stepNames = (steps: typeof flows.scenario.flows[number]['steps']) =>
-      steps.flatMap((step) => ('think' in step ? [] : [step.name ?? `${step.method} ${step.path}`])).join(' → ');
+      steps.flatMap((step) => (isThinkStep(step) ? [] : [stepName(step)])).join(' → ');
     const onStart = flows.scenario.onStart ? `onStart (${stepNames(flows.scenario.onStart)}); ` : '';
     return `flows      ${onStart}${flows.scenario.flows.map((flow) => `${flow.name} ×${flow.weight} (${stepNames(flow.steps)})`).join(', ')}`;
   }

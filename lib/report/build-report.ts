@@ -1,6 +1,7 @@
 import { summarize } from '../histogram/latency-histogram.js';
 import type { MergedStats, TimelinePoint } from '../aggregate/merged-stats.js';
 import { GENERATOR_LIMIT_ERRORS, NOT_THE_TARGETS_ERRORS } from '../engine/classify-error.js';
+import { requestSteps, stepName } from '../flow/flow-schema.js';
 import type { PlannedStep, RunPlan } from '../plan/run-plan.js';
 import { allSliceTasks, expectedPartCount, expectedParts } from '../plan/slice-task.js';
 import { holds, measure, parseCriteria } from '../slo/criterion.js';
@@ -49,9 +50,7 @@ function levelFields(plan: RunPlan, level: number): { users?: number; rate?: num
 function plannedRequests(settings: RunPlan['settings']): PlanSummary['requests'] {
   if (settings.module) return settings.module.flows.map((flow) => ({ name: `flow ${flow.name}`, method: '*', path: '(scenario module)', weight: flow.weight }));
   if (settings.flows) {
-    const { onStart = [], flows } = settings.flows.scenario;
-    const steps = [...onStart, ...flows.flatMap((flow) => flow.steps)];
-    return steps.flatMap((step) => ('think' in step ? [] : [{ name: step.name ?? `${step.method} ${step.path}`, method: step.method, path: step.path, weight: 1 }]));
+    return requestSteps(settings.flows.scenario).map((step) => ({ name: stepName(step), method: step.method, path: step.path, weight: 1 }));
   }
   return settings.requests.map((request) => ({ name: request.name, method: request.method, path: request.path, weight: request.weight }));
 }

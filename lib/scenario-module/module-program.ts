@@ -1,8 +1,10 @@
 import { parseDurationMs } from '../config/duration.js';
 import { HTTP_METHODS, type HttpMethod } from '../config/http-method.js';
 import { KEEP_BODY, KEEP_HEAD } from '../engine/response-parser.js';
+import { weightedPicker } from '../engine/weighted-pick.js';
 import { compileChecks } from '../flow/checks.js';
 import type { DataSets } from '../flow/data-files.js';
+import { DEFAULT_MAX_REDIRECTS } from '../flow/flow-schema.js';
 import type { FlowProgram, FlowUser } from '../flow/flow-user.js';
 import type { InspectedResponse } from '../flow/inspected-response.js';
 import { userData } from '../flow/user-values.js';
@@ -29,9 +31,6 @@ export function moduleProgram(definition: ScenarioModuleDefinition, dataSets: Da
       return true;
     },
   }));
-  const cumulative: number[] = [];
-  let total = 0;
-  for (const flow of definition.flows) cumulative.push((total += flow.weight));
   const onStart = definition.onStart;
   return {
     ...(onStart
@@ -42,12 +41,7 @@ export function moduleProgram(definition: ScenarioModuleDefinition, dataSets: Da
           },
         }
       : {}),
-    pick() {
-      if (flows.length === 1) return flows[0]!;
-      const point = Math.random() * total;
-      for (let index = 0; index < flows.length - 1; index++) if (point < cumulative[index]!) return flows[index]!;
-      return flows[flows.length - 1]!;
-    },
+    pick: weightedPicker(flows, definition.flows.map((flow) => flow.weight)),
   };
 }
 
@@ -151,7 +145,7 @@ function flowRequestOf(request: ModuleRequest): Parameters<FlowUser['exchange']>
         ...(expect.maxDuration !== undefined ? { maxDuration: milliseconds(expect.maxDuration, 'expect.maxDuration') } : {}),
       },
     ),
-    redirects: request.redirects ?? 10,
+    redirects: request.redirects ?? DEFAULT_MAX_REDIRECTS,
     // The module's code may read anything of the response.
     keep: KEEP_HEAD | KEEP_BODY,
   };

@@ -1,4 +1,5 @@
 import type { RunSettings } from '../config/run-settings.js';
+import { requestSteps } from '../flow/flow-schema.js';
 import { isSecretHeader, isSecretQueryParameter } from './credential-names.js';
 import { Redactor, type SecretEntry } from './redactor.js';
 import { FINGERPRINT_HEX, fingerprintOf, REDACTION_MARK } from './secret-fingerprint.js';
@@ -101,9 +102,7 @@ export function collectSecrets(settings: RunSettings, collector = new SecretColl
   }
   if (settings.flows) {
     for (const [name, value] of Object.entries(settings.flows.env)) collector.addEnv(name, value);
-    const { onStart = [], flows } = settings.flows.scenario;
-    for (const step of [...onStart, ...flows.flatMap((flow) => flow.steps)]) {
-      if ('think' in step) continue;
+    for (const step of requestSteps(settings.flows.scenario)) {
       // A templated value is filled in per user (a captured token): only what is written as it is can be known here.
       for (const [name, value] of Object.entries(step.headers)) if (isSecretHeader(name, secretHeaders) && !value.includes('{{') && !value.includes('${env:')) collector.addHeaderValue(value);
       if (!step.path.includes('{{')) collector.addQuery(step.path, secretQuery);
