@@ -249,9 +249,9 @@ function buildProgram(): Command {
     .option('-o, --out <dir>', 'where local runs are', './fanout-runs')
     .option('--json', 'print the runs as JSON')
     .action(async (options: LookupOptions & { owner?: string; limit: string }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new InputError([{ field: '--limit', message: 'expected a whole number from 1 to 200' }]);
-      const { text, json } = await (await lookups()).listRunsText(await locate(options), options.owner, limit);
+      const runLookup = await lookups();
+      const limit = runLookup.parseRunListLimit(options.limit);
+      const { text, json } = await runLookup.listRunsText(await locate(options), options.owner, limit);
       process.stdout.write(`${options.json ? JSON.stringify(json, null, 2) : text}\n`);
     });
   lookup('stop', 'Stop a running run: every worker ends within about 2 s, and the report (status aborted) still comes').action(

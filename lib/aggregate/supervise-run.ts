@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../plan/run-plan.js';
-import { expectedParts, plannedInvocations, sliceWindow, type SliceTask } from '../plan/slice-task.js';
+import { expectedParts, plannedInvocations, sliceWindow, type PlannedInvocation, type SliceTask } from '../plan/slice-task.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Invoker } from '../ports/invoker.js';
 import type { ResultStore, RunRecord, RunStatus } from '../ports/result-store.js';
@@ -47,6 +47,8 @@ const MAX_TAKE_UPS = 2;
 
 interface Watch {
   plan: RunPlan;
+  /** Every slice invocation of the plan and when it is due: fixed for the run, worked out once. */
+  invocations: PlannedInvocation[];
   /** Lanes seen to have claimed each slice. */
   claimed: Map<number, Set<number>>;
   /** Slice invocations this supervisor made, `lane/slice` → when and how often. */
@@ -79,7 +81,7 @@ export async function superviseRun(runId: string, finalizeAt: number, deps: Supe
     const run = await deps.results.getRun(runId);
     if (!run) throw new Error(`run ${runId} is not in the runs table`);
     if (run.status !== 'running') return { kind: 'already-final', runStatus: run.status };
-    watch ??= { plan: await loadPlan(deps.blobs, runId), claimed: new Map(), invoked: new Map(), done: new Map(), merged: new Set(), partsDone: run.partsDone };
+    watch ??= await startWatch(run, deps);
     if (!run.stopRequested) await takeUpLostSlices(run, watch, deps, options);
     const allIn = await mergeCompleteSteps(run, watch, deps);
     if (allIn || Date.now() >= finalizeAt) {
@@ -98,9 +100,14 @@ export async function superviseRun(runId: string, finalizeAt: number, deps: Supe
   }
 }
 
+async function startWatch(run: RunRecord, deps: SupervisorDeps): Promise<Watch> {
+  const plan = await loadPlan(deps.blobs, run.runId);
+  return { plan, invocations: plannedInvocations(plan, run.startAt), claimed: new Map(), invoked: new Map(), done: new Map(), merged: new Set(), partsDone: run.partsDone };
+}
+
 /** The planned slices whose claim is overdue and whose window still has time in it. */
 function overdueSlices(run: RunRecord, watch: Watch, graceMs: number, now: number): SliceTask[] {
-  return plannedInvocations(watch.plan, run.startAt).flatMap(({ task, atOffsetMs }) => {
+  return watch.invocations.flatMap(({ task, atOffsetMs }) => {
     // The coordinator's fan-out began when the run's item was written.
     const plannedAt = atOffsetMs === undefined ? run.createdAt : run.startAt + atOffsetMs;
     if (now < plannedAt + graceMs) return [];

@@ -38,10 +38,6 @@ export interface ApiClientOptions {
   credentials: () => Promise<AwsCredentials>;
   /** How long to wait for the API's answer (headers, then body) before giving up. */
   timeoutMs?: number;
-  /** Retries of a call that failed on the way (a reset connection, 429, 5xx), with backoff (default 5). */
-  retries?: number;
-  /** The first wait before a retry; each next one doubles, up to 5 s. */
-  retryMinMs?: number;
 }
 
 /** The API answers within Lambda's own limits; a stuck connection should not hang the CLI. */
@@ -49,15 +45,15 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * A call that fails on the way (API Gateway's 429 and 5xx, a reset connection, a laptop's
- * flaky network) is retried with exponential backoff: 0.5, 1, 2, 4, 5 s by default. Every call is
+ * flaky network) is retried up to 5 times with exponential backoff: 0.5, 1, 2, 4, 5 s. Every call is
  * safe to repeat: GETs read; a repeated start of the same run id answers 409 `exists` (runAws
  * takes that as its own start); a repeated stop asks again. What still fails after the retries
  * reaches the caller with the last answer.
  */
-function retryingDispatcher(retries: number, minTimeout: number): Dispatcher {
+function retryingDispatcher(): Dispatcher {
   return new RetryAgent(new Agent(), {
-    maxRetries: retries,
-    minTimeout,
+    maxRetries: 5,
+    minTimeout: 500,
     maxTimeout: 5000,
     timeoutFactor: 2,
     methods: ['GET', 'POST'],
@@ -76,7 +72,7 @@ export class FanoutApiClient {
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly options: ApiClientOptions) {
-    this.dispatcher = retryingDispatcher(options.retries ?? 5, options.retryMinMs ?? 500);
+    this.dispatcher = retryingDispatcher();
   }
 
   private async send(url: URL, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {

@@ -56,6 +56,9 @@ export const stopResponseSchema = z.object({
 });
 export type StopResponse = z.infer<typeof stopResponseSchema>;
 
+/** How many runs GET /runs (and `fanout runs`) list at most. */
+export const runListLimitSchema = z.coerce.number().int().min(1).max(200).default(50);
+
 export const runListResponseSchema = z.object({
   /** Newest first. */
   runs: z.array(runRecordSchema),

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ErrorResponse } from '../api/api-schemas.js';
 import { scrubCredentialPatterns } from '../secrets/credential-patterns.js';
 import { apiEventSchema, handleApiRequest, type ApiDeps } from './handle-api-request.js';
+import { jsonAnswer, type ApiResult } from './api-response.js';
 
-const json = (statusCode: number, body: ErrorResponse): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
 
 export interface AnswerOptions {
   /** Lambda's id of this invocation, when API Gateway's is missing. */
@@ -22,15 +17,15 @@ export interface AnswerOptions {
  * only a request id, since its message may name ARNs, tables or keys of the account. The detail is
  * logged under that id (credentials in it hidden), where whoever may read the logs finds it.
  */
-export async function answerApiEvent(event: unknown, deps: () => ApiDeps, options: AnswerOptions): Promise<APIGatewayProxyStructuredResultV2> {
+export async function answerApiEvent(event: unknown, deps: () => ApiDeps, options: AnswerOptions): Promise<ApiResult> {
   const parsed = apiEventSchema.safeParse(event);
-  if (!parsed.success) return json(400, { error: 'bad-event', message: 'not an HTTP API (payload 2.0) event' });
+  if (!parsed.success) return jsonAnswer(400, { error: 'bad-event', message: 'not an HTTP API (payload 2.0) event' } satisfies ErrorResponse);
   const requestId = parsed.data.requestContext?.requestId ?? options.invocationId ?? randomUUID();
   try {
     return await handleApiRequest(parsed.data, deps());
   } catch (error) {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     options.logError(`request ${requestId} (${parsed.data.routeKey}) failed: ${scrubCredentialPatterns(detail)}`);
-    return json(500, { error: 'internal', message: `internal error; the api function's log has the detail under request ${requestId}`, requestId });
+    return jsonAnswer(500, { error: 'internal', message: `internal error; the api function's log has the detail under request ${requestId}`, requestId } satisfies ErrorResponse);
   }
 }

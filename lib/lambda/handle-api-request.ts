@@ -1,4 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import type { IntervalProgress } from '../adapters/aws/run-progress-store.js';
 import type { ErrorResponse, ReportLinkResponse, RunStatusResponse, StartRunResponse, StopResponse } from '../api/api-schemas.js';
@@ -19,6 +18,7 @@ import { loadPlan } from '../worker/run-slice-task.js';
 import { runDeadline } from './coordinate-run.js';
 import { runIdSchema, type CoordinatorEvent, type CoordinatorResult } from './lambda-events.js';
 import { listRunsRoute } from './list-runs-route.js';
+import { jsonAnswer, type ApiResult } from './api-response.js';
 
 /** The parts of an API Gateway HTTP API (payload 2.0) event the API reads; the rest is ignored. */
 export const apiEventSchema = z.object({
@@ -38,7 +38,6 @@ export interface ApiDeps {
   invoker: Invoker;
   progress: {
     read(runId: string, intervals: number[]): Promise<IntervalProgress[]>;
-    slicesDone(runId: string): Promise<number>;
   };
   /** Runs the coordinator and waits for its answer. */
   coordinate(event: CoordinatorEvent): Promise<CoordinatorResult>;
@@ -60,14 +59,9 @@ export const STOP_SETTLE_MS = 2000 + 2 * WORKER_WRITES_MS;
 const RECENT_INTERVALS = 6;
 const REPORT_LINK_S = 900;
 
-type ApiResult = APIGatewayProxyStructuredResultV2;
-
-function json(statusCode: number, body: object): ApiResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-}
 
 function problem(statusCode: number, body: ErrorResponse): ApiResult {
-  return json(statusCode, body);
+  return jsonAnswer(statusCode, body);
 }
 
 function badInput(problems: InputError['problems']): ApiResult {
@@ -87,7 +81,7 @@ export async function handleApiRequest(event: ApiEvent, deps: ApiDeps): Promise<
   if (!run) return notFound(runId.data);
   switch (routeKey) {
     case 'GET /runs/{id}':
-      return json(200, await runStatus(run, deps));
+      return jsonAnswer(200, await runStatus(run, deps));
     case 'POST /runs/{id}/stop':
       return stopRoute(run, deps);
     case 'GET /runs/{id}/report':
@@ -130,7 +124,7 @@ async function startRunRoute(event: ApiEvent, deps: ApiDeps): Promise<ApiResult>
   switch (result.outcome) {
     case 'started': {
       const { outcome: _, ...started } = result;
-      return json(201, started satisfies StartRunResponse);
+      return jsonAnswer(201, started satisfies StartRunResponse);
     }
     case 'bad-input':
       return badInput(result.problems);
@@ -156,11 +150,9 @@ async function runStatus(run: RunRecord, deps: ApiDeps): Promise<RunStatusRespon
   const intervalMs = plan?.timelineIntervalMs ?? 1000;
   const latest = Math.floor((Math.min(Date.now(), run.plannedEndAt) - run.startAt) / intervalMs);
   const wanted = Array.from({ length: RECENT_INTERVALS }, (_, back) => latest - back);
-  const [steps, slicesDone, recent] = await Promise.all([
-    deps.results.listSteps(run.runId),
-    deps.progress.slicesDone(run.runId),
-    deps.progress.read(run.runId, wanted),
-  ]);
+  const [steps, recent] = await Promise.all([deps.results.listSteps(run.runId), deps.progress.read(run.runId, wanted)]);
+  // Step results recorded so far, as the run's supervisor last counted them on the run item.
+  const slicesDone = run.partsDone ?? 0;
   // The watchdog's own backstop: should its invocation have been lost, a status read well past the
   // deadline finalises the run with what has arrived.
   if (run.status === 'running' && Date.now() > runDeadline(run, deps.stragglerGraceMs) + deps.stragglerGraceMs) {
@@ -182,7 +174,7 @@ async function stopRoute(run: RunRecord, deps: ApiDeps): Promise<ApiResult> {
   await deps.results.requestStop(run.runId);
   const finalizeAt = Date.now() + STOP_SETTLE_MS;
   await deps.invoker.invokeAggregator({ runId: run.runId, finalizeAt });
-  return json(202, { runId: run.runId, status: 'stopping', finalizeAt } satisfies StopResponse);
+  return jsonAnswer(202, { runId: run.runId, status: 'stopping', finalizeAt } satisfies StopResponse);
 }
 
 async function reportRoute(run: RunRecord, deps: ApiDeps): Promise<ApiResult> {
@@ -190,5 +182,5 @@ async function reportRoute(run: RunRecord, deps: ApiDeps): Promise<ApiResult> {
     return problem(409, { error: 'not-ready', message: `run ${run.runId} has no report yet (${run.status})`, status: run.status });
   }
   const url = await deps.linkTo(run.reportKey, REPORT_LINK_S);
-  return json(200, { runId: run.runId, status: run.status, url, expiresInS: REPORT_LINK_S } satisfies ReportLinkResponse);
+  return jsonAnswer(200, { runId: run.runId, status: run.status, url, expiresInS: REPORT_LINK_S } satisfies ReportLinkResponse);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalResultStore } from '../adapters/local/local-result-store.js';
 import { ApiError, type FanoutApiClient } from '../api/api-client.js';
+import { runListLimitSchema } from '../api/api-schemas.js';
 import { InputError } from '../config/input-error.js';
 import { reportKey } from '../plan/slice-task.js';
 import { formatRunStatus } from '../progress/remote-progress.js';
@@ -46,6 +47,13 @@ export async function runStatusText(location: RunLocation, runId: string): Promi
 }
 
 /** `fanout runs`: newest first; on AWS optionally one owner's (`me`: the signing identity). */
+/** `--limit` of `fanout runs`, by the API's own rule. */
+export function parseRunListLimit(text: string): number {
+  const parsed = runListLimitSchema.safeParse(text);
+  if (!parsed.success) throw new InputError([{ field: '--limit', message: 'expected a whole number from 1 to 200' }]);
+  return parsed.data;
+}
+
 export async function listRunsText(location: RunLocation, owner: string | undefined, limit: number): Promise<{ text: string; json: unknown }> {
   let runs: RunRecord[];
   if (location.platform === 'aws') {

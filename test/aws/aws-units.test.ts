@@ -189,7 +189,7 @@ test('a status read well past a run\'s deadline finalises it: the backstop for a
     blobs: { get: async () => undefined },
     results: { getRun: async () => run, listSteps: async () => [] },
     invoker: { invokeAggregator: async (request: AggregateRequest) => void invoked.push(request) },
-    progress: { read: async () => [], slicesDone: async () => 3 },
+    progress: { read: async () => [] },
     stragglerGraceMs: 60_000,
   } as unknown as ApiDeps;
   const answer = await handleApiRequest({ routeKey: 'GET /runs/{id}', pathParameters: { id: 'r-3' }, isBase64Encoded: false }, deps);

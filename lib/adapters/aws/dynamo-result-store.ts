@@ -86,16 +86,16 @@ export class DynamoResultStore implements ResultStore {
   }
 
   async updateRun(runId: string, changes: RunChanges): Promise<void> {
-    const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
+    const set = setClause(changes);
+    if (!set) return;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: runPk(runId), sk: RUN_SK },
-          UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])),
+          UpdateExpression: set.expression,
+          ExpressionAttributeNames: set.names,
+          ExpressionAttributeValues: set.values,
           ConditionExpression: 'attribute_exists(pk)',
         }),
       );
@@ -163,28 +163,29 @@ export class DynamoResultStore implements ResultStore {
 
   /** Every item of the run's part shards whose sort key starts with `prefix`, as sort keys. */
   private async partKeys(runId: string, prefix: string): Promise<string[]> {
-    const shards = await Promise.all(
-      Array.from({ length: PART_SHARDS }, async (_, shard) => {
-        const keys: string[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': partsPk(runId, shard), ':prefix': prefix },
-              ProjectionExpression: 'sk',
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) keys.push(String(item.sk));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return keys;
-      }),
-    );
-    return shards.flat();
+    const shards = await Promise.all(Array.from({ length: PART_SHARDS }, (_, shard) => this.queryPrefix(partsPk(runId, shard), prefix, 'sk')));
+    return shards.flat().map((item) => String(item.sk));
+  }
+
+  /** Every item under `pk` whose sort key starts with `prefix`, page after page, read consistently. */
+  private async queryPrefix(pk: string, prefix: string, projection?: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ...(projection ? { ProjectionExpression: projection } : {}),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   async listClaims(runId: string, slice: number): Promise<number[]> {
@@ -219,22 +220,8 @@ export class DynamoResultStore implements ResultStore {
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    const steps: StepRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :step)',
-          ExpressionAttributeValues: { ':pk': runPk(runId), ':step': STEP_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) steps.push(stepRecordFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return steps.sort((a, b) => a.step - b.step);
+    const items = await this.queryPrefix(runPk(runId), STEP_SK_PREFIX);
+    return items.map(stepRecordFromItem).sort((a, b) => a.step - b.step);
   }
 
   async acquireFinalization(runId: string, owner: string, options: FinalizationOptions): Promise<boolean> {
@@ -260,16 +247,17 @@ export class DynamoResultStore implements ResultStore {
   }
 
   async completeFinalization(runId: string, owner: string, run: FinalizedRun): Promise<boolean> {
-    const entries = Object.entries(run).filter(([, value]) => value !== undefined);
+    // A finalised run always sets its status and end: the clause is never empty.
+    const set = setClause(run)!;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: runPk(runId), sk: RUN_SK },
-          UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')} REMOVE finalizingBy, finalizingUntil`,
+          UpdateExpression: `${set.expression} REMOVE finalizingBy, finalizingUntil`,
           ConditionExpression: 'finalizingBy = :owner',
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-          ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ':owner': owner },
+          ExpressionAttributeNames: set.names,
+          ExpressionAttributeValues: { ...set.values, ':owner': owner },
         }),
       );
       return true;
@@ -287,21 +275,18 @@ export class DynamoResultStore implements ResultStore {
   }
 
   async listFailures(runId: string): Promise<FailedInvocation[]> {
-    const failures: FailedInvocation[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :failed)',
-          ExpressionAttributeValues: { ':pk': runPk(runId), ':failed': FAILED_SK_PREFIX },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) failures.push(failedInvocationFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return failures.sort((a, b) => a.at - b.at);
+    const items = await this.queryPrefix(runPk(runId), FAILED_SK_PREFIX);
+    return items.map(failedInvocationFromItem).sort((a, b) => a.at - b.at);
   }
+}
+
+/** `SET #f0 = :v0, …` for the fields given a value; undefined when there are none. */
+function setClause(changes: object): { expression: string; names: Record<string, string>; values: Record<string, unknown> } | undefined {
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+  if (entries.length === 0) return undefined;
+  return {
+    expression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
+    names: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
+    values: Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])),
+  };
 }

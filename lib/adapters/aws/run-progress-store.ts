@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, GetCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TimelineInterval } from '../../engine/slice-result.js';
-import { DEFAULT_RETENTION_DAYS, PART_SHARDS, PROGRESS_SK, RUN_SK, expiresAt, progressPk, runPk, shardOfLane } from './runs-table.js';
+import { DEFAULT_RETENTION_DAYS, PART_SHARDS, PROGRESS_SK, expiresAt, progressPk, shardOfLane } from './runs-table.js';
 
 /** The whole run's counters for one timeline interval, summed over the workers that reported it. */
 export interface IntervalProgress {
@@ -57,14 +57,6 @@ export class DynamoRunProgress {
         },
       }),
     );
-  }
-
-  /** Step results recorded so far, as the run's supervisor last counted them. */
-  async slicesDone(runId: string): Promise<number> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: runPk(runId), sk: RUN_SK }, ProjectionExpression: 'partsDone' }),
-    );
-    return typeof Item?.partsDone === 'number' ? Item.partsDone : 0;
   }
 
   /** The given intervals that have any report, in interval order, each summed over its shards. */

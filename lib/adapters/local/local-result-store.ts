@@ -134,14 +134,8 @@ export class LocalResultStore implements ResultStore {
   }
 
   async listSteps(runId: string): Promise<StepRecord[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.tablePath(runId, 'steps'));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const steps = await Promise.all(names.filter((name) => name.endsWith('.json')).map((name) => this.readJson<StepRecord>(this.tablePath(runId, 'steps', name))));
+    const names = (await this.namesIn(runId, 'steps')).filter((name) => name.endsWith('.json'));
+    const steps = await Promise.all(names.map((name) => this.readJson<StepRecord>(this.tablePath(runId, 'steps', name))));
     return steps.filter((step): step is StepRecord => step !== undefined).sort((a, b) => a.step - b.step);
   }
 
