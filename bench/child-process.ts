@@ -12,18 +12,39 @@ export interface ChildOutcome {
 
 const TICKS_PER_SECOND = 100;
 
-function sampleProc(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
+/** What /proc says of one process (Linux): its CPU seconds (user + kernel, and its reaped children's) and peak RSS. */
+export interface ProcSample {
+  cpuSeconds: number;
+  reapedChildrenCpuSeconds: number;
+  /** Undefined when the process was gone before its status could be read. */
+  peakRssKb: number | undefined;
+}
+
+export function readOrUndefined(path: string): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") ".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    return { cpuSeconds: ticks / TICKS_PER_SECOND, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+export function readProcSample(pid: number): ProcSample | undefined {
+  const stat = readOrUndefined(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // Fields after the command name (which may hold spaces) start at ") ": utime, stime, cutime, cstime are 14–17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const status = readOrUndefined(`/proc/${pid}/status`);
+  const hwm = status === undefined ? undefined : /VmHWM:\s+(\d+) kB/.exec(status);
+  return {
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+    reapedChildrenCpuSeconds: (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND,
+    peakRssKb: status === undefined ? undefined : hwm ? Number(hwm[1]) : 0,
+  };
+}
+
+function sampleProc(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
+  const sample = readProcSample(pid);
+  return sample?.peakRssKb === undefined ? undefined : { cpuSeconds: sample.cpuSeconds, peakRssMb: sample.peakRssKb / 1024 };
 }
 
 export interface ChildOptions {

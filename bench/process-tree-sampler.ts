@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { runToEnd, type ChildOptions, type ChildOutcome } from './child-process.js';
+import { readdirSync } from 'node:fs';
+import { readOrUndefined, readProcSample, runToEnd, type ChildOptions, type ChildOutcome } from './child-process.js';
 
 /**
  * A generator that does not measure itself (Locust, Artillery) is measured from outside: its
@@ -20,16 +20,6 @@ export interface SampledOutcome extends ChildOutcome {
   samples: CpuSample[];
 }
 
-const TICKS_PER_SECOND = 100;
-
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 function childrenOf(pid: number): number[] {
   let threads: string[];
   try {
@@ -37,7 +27,7 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
-  return threads.flatMap((thread) => (read(`/proc/${pid}/task/${thread}/children`) ?? '').split(' ').filter(Boolean).map(Number));
+  return threads.flatMap((thread) => (readOrUndefined(`/proc/${pid}/task/${thread}/children`) ?? '').split(' ').filter(Boolean).map(Number));
 }
 
 function treeOf(root: number): number[] {
@@ -52,20 +42,17 @@ function treeOf(root: number): number[] {
 }
 
 function sampleTree(root: number): CpuSample | undefined {
-  let ticks = 0;
+  let cpuSeconds = 0;
   let rssKb = 0;
   let seen = false;
   for (const pid of treeOf(root)) {
-    const stat = read(`/proc/${pid}/stat`);
-    if (!stat) continue;
+    const sample = readProcSample(pid);
+    if (!sample) continue;
     seen = true;
-    // Fields after the command name (which may hold spaces) start at ") ": utime, stime, cutime, cstime are 14–17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? '');
-    rssKb += hwm ? Number(hwm[1]) : 0;
+    cpuSeconds += sample.cpuSeconds + sample.reapedChildrenCpuSeconds;
+    rssKb += sample.peakRssKb ?? 0;
   }
-  return seen ? { at: Date.now(), cpuSeconds: ticks / TICKS_PER_SECOND, peakRssMb: rssKb / 1024 } : undefined;
+  return seen ? { at: Date.now(), cpuSeconds, peakRssMb: rssKb / 1024 } : undefined;
 }
 
 /** Runs a command to its end, collecting its output and samples of its process tree. */

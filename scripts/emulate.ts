@@ -1,14 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../lib/config/input-error.js';
-import { startEmulatedStack, type EmulatedStackOptions } from '../lib/emulate/emulated-stack.js';
+import { startEmulatedStack } from '../lib/emulate/emulated-stack.js';
 import { FAULT_KINDS, parseFaults, type FaultPlan } from '../lib/emulate/fault-spec.js';
-import { unpackFunctionBundles } from '../lib/emulate/function-bundles.js';
-import { lambdaNode, nodeMajorOfRuntime } from '../lib/emulate/lambda-node.js';
-import { slsPackage } from '../lib/emulate/sls-package.js';
-import type { FunctionKey } from '../lib/lambda/function-specs.js';
+import { packageFunctions } from '../lib/emulate/packaged-functions.js';
 
 /**
  * `npm run emulate`: fanout's AWS stack on 127.0.0.1 (S3, DynamoDB, the Lambda Invoke API running
@@ -54,30 +48,11 @@ try {
   process.exit(2);
 }
 
-/** `sls package`, each zip unpacked alone, and a node of the runtime's major to run them. */
-async function packagedFunctions(): Promise<{ bundles: NonNullable<EmulatedStackOptions['bundles']>; remove(): Promise<void> }> {
-  const packageDir = await mkdtemp(join(tmpdir(), 'fanout-emulate-sls-'));
-  try {
-    log('packaging the functions (sls package)');
-    await slsPackage({ outDir: packageDir, params: options.nodeRuntime ? [`nodeRuntime=${options.nodeRuntime}`] : [] });
-    const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-      Resources: Record<string, { Properties: { Runtime?: string } }>;
-    };
-    const runtime = template.Resources.WorkerLambdaFunction!.Properties.Runtime!;
-    const node = await lambdaNode(nodeMajorOfRuntime(runtime), { log });
-    const unpacked = await unpackFunctionBundles(packageDir);
-    const directories = Object.fromEntries(Object.values(unpacked.bundles).map((bundle) => [bundle.key, bundle.directory])) as Record<FunctionKey, string>;
-    log(`functions from ${unpacked.root} on node ${node.version} (${runtime})`);
-    return { bundles: { directories, runtime, node: node.path }, remove: unpacked.remove };
-  } finally {
-    await rm(packageDir, { recursive: true, force: true });
-  }
-}
-
-const packaged = options.bundles ? await packagedFunctions() : undefined;
+const packaged = options.bundles ? await packageFunctions({ params: options.nodeRuntime ? [`nodeRuntime=${options.nodeRuntime}`] : [], log }) : undefined;
+if (packaged) log(`functions from ${packaged.unpacked.root} on node ${packaged.node.version} (${packaged.runtime})`);
 const stack = await startEmulatedStack({
   ports: { api: options.apiPort, lambda: options.lambdaPort },
-  ...(packaged ? { bundles: packaged.bundles } : {}),
+  ...(packaged ? { bundles: packaged.stackBundles } : {}),
   faults,
   faultSeed: options.faultSeed,
   log: options.quiet ? undefined : log,
@@ -104,7 +79,7 @@ const close = () => {
   process.stdout.write('stopping the emulated stack\n');
   stack.close().then(
     async () => {
-      await packaged?.remove();
+      await packaged?.unpacked.remove();
       process.exit(0);
     },
     () => process.exit(1),

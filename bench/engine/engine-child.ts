@@ -1,6 +1,6 @@
 import { decodeHistogram, type EncodedHistogram } from '../../lib/histogram/latency-histogram.js';
 import type { LoadResult } from '../load-result.js';
-import { closedScenario, openScenario, runOneSlice } from './engine-slice.js';
+import { closedScenario, loadResultOf, openScenario, runOneSlice } from './engine-slice.js';
 
 /**
  * fanout's engine in a process of its own (pinned by the parent). argv[2] is a JSON job:
@@ -48,21 +48,7 @@ const percentileMs = (encoded: EncodedHistogram, percentile: number) => decodeHi
 async function closed(job: ClosedJob): Promise<LoadResult> {
   const cpuBefore = process.cpuUsage();
   const result = await runOneSlice(closedScenario(job.url, job.connections, job.seconds));
-  const cpu = process.cpuUsage(cpuBefore);
-  const seconds = (result.endedAt - result.actualStart) / 1000;
-  return {
-    tool: 'fanout',
-    connections: job.connections,
-    requests: result.requests,
-    errors: result.errors,
-    seconds,
-    rps: result.requests / seconds,
-    p50Ms: percentileMs(result.latency, 50),
-    p99Ms: percentileMs(result.latency, 99),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    cpuUserSeconds: cpu.user / 1e6,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-  };
+  return loadResultOf('fanout', job.connections, result, process.cpuUsage(cpuBefore));
 }
 
 async function open(job: OpenJob): Promise<OpenStepResult[]> {

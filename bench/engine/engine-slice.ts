@@ -2,7 +2,9 @@ import { parseScenario, resolveRunSettings } from '../../lib/config/run-settings
 import type { ScenarioInput } from '../../lib/config/scenario-schema.js';
 import { runSlice } from '../../lib/engine/run-slice.js';
 import type { SliceResult } from '../../lib/engine/slice-result.js';
+import { decodeHistogram } from '../../lib/histogram/latency-histogram.js';
 import { planRun } from '../../lib/plan/run-plan.js';
+import type { LoadResult } from '../load-result.js';
 
 /**
  * One engine worker driven directly: a one-worker plan of a single step and slice, run in this
@@ -13,6 +15,25 @@ export async function runOneSlice(scenario: ScenarioInput, signal?: AbortSignal)
   const plan = planRun(settings, { platform: 'local', minWorkers: 1, runId: 'bench' });
   const [result] = await runSlice(plan, { runId: plan.runId, lane: 0, slice: 0, startAt: Date.now() }, { signal });
   return result!;
+}
+
+/** A slice's result as every benchmark child reports a run; `cpu` is process.cpuUsage() over the slice. */
+export function loadResultOf(tool: string, connections: number, result: SliceResult, cpu: NodeJS.CpuUsage): LoadResult {
+  const seconds = (result.endedAt - result.actualStart) / 1000;
+  const latency = decodeHistogram(result.latency);
+  return {
+    tool,
+    connections,
+    requests: result.requests,
+    errors: result.errors,
+    seconds,
+    rps: result.requests / seconds,
+    p50Ms: latency.getValueAtPercentile(50) / 1000,
+    p99Ms: latency.getValueAtPercentile(99) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuUserSeconds: cpu.user / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 /** Closed model, no think time, every user at once, one worker. */

@@ -4,8 +4,8 @@ import type { RunSettings } from '../../lib/config/run-settings.js';
 import { runSlice } from '../../lib/engine/run-slice.js';
 import { laneDataShare } from '../../lib/flow/lane-data.js';
 import { userFactoryFor } from '../../lib/flow/user-factory.js';
-import { decodeHistogram } from '../../lib/histogram/latency-histogram.js';
 import { planRun } from '../../lib/plan/run-plan.js';
+import { loadResultOf } from '../engine/engine-slice.js';
 import type { FlowEngineResult } from './run-flow-engine.js';
 
 /**
@@ -42,20 +42,8 @@ if (profiler) {
 }
 if (!result) throw new Error('the slice measured nothing');
 
-const seconds = (result.endedAt - result.actualStart) / 1000;
-const latency = decodeHistogram(result.latency);
 const report: FlowEngineResult = {
-  tool: tool ?? 'fanout',
-  connections: settings.levels[0] ?? 0,
-  requests: result.requests,
-  errors: result.errors,
-  seconds,
-  rps: result.requests / seconds,
-  p50Ms: latency.getValueAtPercentile(50) / 1000,
-  p99Ms: latency.getValueAtPercentile(99) / 1000,
-  cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  cpuUserSeconds: cpu.user / 1e6,
-  peakRssMb: process.resourceUsage().maxRSS / 1024,
+  ...loadResultOf(tool ?? 'fanout', settings.levels[0] ?? 0, result, cpu),
   errorsByType: result.errorsByType,
   iterations: result.iterations,
 };

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { byFile, costliestFunctions, selfTimes, type ProfiledRun } from '../flow/cpu-profile-summary.js';
 import { lastingFor, prepareEngineRun, runFlowEngine, type FlowEngineResult, type PreparedEngineRun } from '../flow/run-flow-engine.js';
 import { staticPaths, writeShopScenarioFiles } from '../flow/shop-scenario-files.js';
-import { cpuMicrosPerRequest, type LoadResult } from '../load-result.js';
+import { cpuMicrosPerRequest, requestsPerCpuSecond, rotated, type LoadResult } from '../load-result.js';
 import { artilleryInstalled, ensureArtillery } from '../peers/artillery-install.js';
 import { resultInLoadWindow } from '../peers/load-window.js';
 import { runArtillery } from '../peers/run-artillery.js';
@@ -66,13 +66,11 @@ interface RunOfTool {
   shop: ShopStats;
 }
 
-const perCpuSecond = (result: LoadResult) => (result.cpuSeconds ? result.requests / result.cpuSeconds : NaN);
-
 function describeRun(result: LoadResult, shop: ShopStats): string {
   const cpu = cpuMicrosPerRequest(result);
   return (
     `${result.tool.padEnd(20)} ${thousands(result.rps).padStart(7)} req/s` +
-    `${cpu === undefined ? '' : `  ${round(cpu, 1)} µs CPU/req  ${thousands(perCpuSecond(result))} req/CPU-s`}` +
+    `${cpu === undefined ? '' : `  ${round(cpu, 1)} µs CPU/req  ${thousands(requestsPerCpuSecond(result))} req/CPU-s`}` +
     `  p50 ${round(result.p50Ms)} ms  p99 ${round(result.p99Ms)} ms  shop busy ${Math.round(100 * shopBusy(shop))} %` +
     `${result.errors ? `  errors ${result.errors}` : ''}${shop.refused ? `  refused ${shop.refused}` : ''}`
   );
@@ -176,8 +174,7 @@ export async function flowsPerCore(context: BenchContext, options: FlowsOptions)
     const byTool = new Map<Tool, RunOfTool[]>(tools.map((tool) => [tool, []]));
     const rounds: Array<Map<Tool, RunOfTool>> = [];
     for (let roundIndex = 0; roundIndex < context.rounds; roundIndex++) {
-      // Rotated so that no tool always runs first, or right after the same other, on a shared machine.
-      const order = tools.map((_, index) => tools[(index + roundIndex) % tools.length]!);
+      const order = rotated(tools, roundIndex);
       const inRound = new Map<Tool, RunOfTool>();
       for (const tool of order) {
         await shop.reset();
@@ -212,7 +209,7 @@ export async function flowsPerCore(context: BenchContext, options: FlowsOptions)
     const ratioRows = comparisons
       .filter(({ numerator, denominator }) => tools.includes(numerator) && tools.includes(denominator))
       .map(({ numerator, denominator, target }) => {
-        const perCpu = ratio(numerator, denominator, perCpuSecond);
+        const perCpu = ratio(numerator, denominator, requestsPerCpuSecond);
         const rps = ratio(numerator, denominator, (result) => result.rps);
         perCoreRatio.set(`${numerator}/${denominator}`, median(perCpu));
         return [
@@ -286,7 +283,7 @@ function medianMs(values: number[]): string | number {
 function toolRow(tool: Tool, runs: RunOfTool[]): Array<string | number> {
   const results = runs.map((run) => run.result);
   const cpu = results.map(cpuMicrosPerRequest).filter((value): value is number => value !== undefined);
-  const perCpu = results.map(perCpuSecond).filter(Number.isFinite);
+  const perCpu = results.map(requestsPerCpuSecond).filter(Number.isFinite);
   const busy = results.map((result) => (result.cpuSeconds === undefined ? NaN : result.cpuSeconds / result.seconds)).filter(Number.isFinite);
   const rss = results.map((result) => result.peakRssMb).filter((value): value is number => value !== undefined);
   const sampled = tool === 'wrk' || tool === 'artillery' || tool.startsWith('locust');

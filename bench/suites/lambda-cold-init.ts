@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FanoutApiClient } from '../../lib/api/api-client.js';
 import { BundledFunction, type EnvironmentStart } from '../../lib/emulate/bundled-function.js';
 import { EMULATOR_CREDENTIALS } from '../../lib/emulate/emulator-credentials.js';
 import { handlerSetting, lambdaFunctionEnv, startEmulatedStack } from '../../lib/emulate/emulated-stack.js';
-import { unpackFunctionBundles, type FunctionBundle } from '../../lib/emulate/function-bundles.js';
-import { lambdaNode, nodeMajorOfRuntime, nodePackageName } from '../../lib/emulate/lambda-node.js';
-import { slsPackage } from '../../lib/emulate/sls-package.js';
+import type { FunctionBundle } from '../../lib/emulate/function-bundles.js';
+import { nodeMajorOfRuntime, nodePackageName } from '../../lib/emulate/lambda-node.js';
+import { packageFunctions } from '../../lib/emulate/packaged-functions.js';
 import { FUNCTIONS, type FunctionKey } from '../../lib/lambda/function-specs.js';
 import type { SliceTask } from '../../lib/plan/slice-task.js';
 import { firstInvocations } from '../lambda/first-invocations.js';
@@ -46,23 +43,15 @@ async function startOkServer(): Promise<{ url: string; close(): Promise<void> }>
 }
 
 export async function lambdaColdInit(context: BenchContext): Promise<BenchSection> {
-  const packageDir = await mkdtemp(join(tmpdir(), 'fanout-bench-sls-'));
   const target = await startOkServer();
   try {
-    await slsPackage({ outDir: packageDir });
-    const template = JSON.parse(await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-      Resources: Record<string, { Properties: { Runtime?: string } }>;
-    };
-    const runtime = template.Resources.WorkerLambdaFunction!.Properties.Runtime!;
-    const node = await lambdaNode(nodeMajorOfRuntime(runtime), { log: context.log });
-    const unpacked = await unpackFunctionBundles(packageDir);
+    const { runtime, node, unpacked, stackBundles } = await packageFunctions({ log: context.log });
     const { bundles } = unpacked;
     const keys = Object.keys(FUNCTIONS) as FunctionKey[];
     const samples = new Map<FunctionKey, Sample[]>(keys.map((key) => [key, []]));
     const failed: string[] = [];
     try {
-      const directories = Object.fromEntries(keys.map((key) => [key, bundles[key].directory])) as Record<FunctionKey, string>;
-      const stack = await startEmulatedStack({ barrierMs: 3000, stragglerGraceMs: 1000, watchPollMs: 250, bundles: { directories, runtime, node: node.path } });
+      const stack = await startEmulatedStack({ barrierMs: 3000, stragglerGraceMs: 1000, watchPollMs: 250, bundles: stackBundles });
       try {
         // One small run, so that each first invocation below finds something real to work on.
         const api = new FanoutApiClient({ baseUrl: stack.apiUrl, region: stack.region, credentials: async () => EMULATOR_CREDENTIALS });
@@ -112,7 +101,6 @@ export async function lambdaColdInit(context: BenchContext): Promise<BenchSectio
     return section(context, { runtime, nodeVersion: node.version, bundles, samples, failed });
   } finally {
     await target.close();
-    await rm(packageDir, { recursive: true, force: true });
   }
 }
 

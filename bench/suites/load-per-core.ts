@@ -1,5 +1,5 @@
 import { runEngineClosed } from '../engine/run-engine.js';
-import { cpuMicrosPerRequest, type LoadResult } from '../load-result.js';
+import { cpuMicrosPerRequest, requestsPerCpuSecond, rotated, type LoadResult } from '../load-result.js';
 import { runAutocannon } from '../peers/run-autocannon.js';
 import { runWrk, wrkBinary } from '../peers/run-wrk.js';
 import { table, type BenchContext, type BenchSection, type Verdict } from '../section.js';
@@ -55,8 +55,7 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
     const byTool = new Map<Tool, LoadResult[]>(tools.map((tool) => [tool, []]));
     const ratios = { autocannon: [] as number[], wrk: [] as number[], perCpuAutocannon: [] as number[] };
     for (let roundIndex = 0; roundIndex < context.rounds; roundIndex++) {
-      // Rotate the order so that no tool always runs first (or right after another) on a shared machine.
-      const order = tools.map((_, index) => tools[(index + roundIndex) % tools.length]!);
+      const order = rotated(tools, roundIndex);
       const inRound = new Map<Tool, LoadResult>();
       for (const tool of order) {
         const result = await runTool(tool, options.target.url, connections, options.seconds, wrk);
@@ -67,8 +66,7 @@ export async function loadPerCore(context: BenchContext, options: LoadPerCoreOpt
       }
       const fanout = inRound.get('fanout')!.rps;
       ratios.autocannon.push(fanout / inRound.get('autocannon')!.rps);
-      const perCpu = (result: LoadResult) => (result.cpuSeconds ? result.requests / result.cpuSeconds : NaN);
-      ratios.perCpuAutocannon.push(perCpu(inRound.get('fanout')!) / perCpu(inRound.get('autocannon')!));
+      ratios.perCpuAutocannon.push(requestsPerCpuSecond(inRound.get('fanout')!) / requestsPerCpuSecond(inRound.get('autocannon')!));
       if (inRound.has('wrk')) ratios.wrk.push(fanout / inRound.get('wrk')!.rps);
     }
 

@@ -44,7 +44,6 @@ class ExecutionEnvironment {
   private exited = false;
 
   constructor(options: BundledFunctionOptions, onOutput: (text: string) => void) {
-    const major = /^nodejs(\d+)\.x$/.exec(options.runtime)?.[1] ?? '';
     this.child = fork(fileURLToPath(new URL('./bundle-runtime.js', import.meta.url)), [options.directory, options.handler], {
       execPath: options.node,
       execArgv: [],
@@ -55,7 +54,7 @@ class ExecutionEnvironment {
         AWS_LAMBDA_FUNCTION_NAME: options.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 1024),
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${major}.x`,
+        AWS_EXECUTION_ENV: `AWS_Lambda_${options.runtime}`,
         LAMBDA_TASK_ROOT: options.directory,
         TZ: 'UTC',
         LANG: 'en_US.UTF-8',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { FaultDice } from './fault-dice.js';
-import { LoopbackServer } from './loopback-server.js';
+import { LoopbackServer, readRequestBody } from './loopback-server.js';
 
 export type ProxiedService = 's3' | 'dynamodb';
 
@@ -70,7 +70,7 @@ export class FaultProxy {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
+    const body = await readRequestBody(request);
     if (this.errors.roll(this.options.errorRate)) {
       this.counts.refused++;
       return this.refuse(request, response);
@@ -105,15 +105,6 @@ export class FaultProxy {
   close(): Promise<void> {
     return this.http.close();
   }
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 function forward(upstream: URL, request: IncomingMessage, body: Buffer): Promise<IncomingMessage> {

@@ -40,12 +40,17 @@ export class LoopbackServer {
   }
 }
 
-/** A request's whole body as UTF-8 text (the emulated APIs take JSON or nothing). */
-export function readRequestText(request: IncomingMessage): Promise<string> {
+/** A request's whole body. */
+export function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** A request's whole body as UTF-8 text (the emulated APIs take JSON or nothing). */
+export async function readRequestText(request: IncomingMessage): Promise<string> {
+  return (await readRequestBody(request)).toString('utf8');
 }

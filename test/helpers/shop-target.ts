@@ -20,9 +20,8 @@ export interface ShopTarget {
   close(): Promise<void>;
 }
 
-export function accountsCsv(count: number): string {
-  return ['user,password', ...Array.from({ length: count }, (_, index) => `user${index}@example.com,secret-${index}`)].join('\n') + '\n';
-}
+/** The accounts file the shop knows: `user,password` rows user0@example.com,secret-0 … */
+export { accountsCsv } from '../../bench/flow/shop-scenario-files.js';
 
 export async function startShopTarget(accounts: number, options: { delayMs?: number } = {}): Promise<ShopTarget> {
   const passwords = new Map(Array.from({ length: accounts }, (_, index) => [`user${index}@example.com`, `secret-${index}`]));
