@@ -8,12 +8,14 @@ import type { LoadResult } from '../load-result.js';
 
 /**
  * One engine worker driven directly: a one-worker plan of a single step and slice, run in this
- * process (no worker threads, no stores), as a Lambda worker runs its slice.
+ * process (no worker threads, no stores), as a Lambda worker runs its slice. Its live progress (an
+ * interval and the running totals each second) is encoded as a worker's is, and then let go.
  */
 export async function runOneSlice(scenario: ScenarioInput, signal?: AbortSignal): Promise<SliceResult> {
   const settings = resolveRunSettings(parseScenario(scenario, 'bench'));
   const plan = planRun(settings, { platform: 'local', minWorkers: 1, runId: 'bench' });
-  const [result] = await runSlice(plan, { runId: plan.runId, lane: 0, slice: 0, startAt: Date.now() }, { signal });
+  const letGo = () => {};
+  const [result] = await runSlice(plan, { runId: plan.runId, lane: 0, slice: 0, startAt: Date.now() }, { signal, onIntervalClosed: letGo, onRunningTotals: letGo });
   return result!;
 }
 

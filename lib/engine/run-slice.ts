@@ -1,4 +1,4 @@
-import { encodeHistogram } from '../histogram/latency-histogram.js';
+import { encodeHistogramOffLoop } from '../histogram/latency-histogram.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import type { SliceTask } from '../plan/slice-task.js';
 import { ClosedModelSession } from './closed-model.js';
@@ -6,7 +6,7 @@ import { laneSliceSchedule } from './lane-schedule.js';
 import type { EndedPart, LoadSession, SliceLoadSpec } from './load-session.js';
 import { OpenModelSession } from './open-model.js';
 import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
-import { encodeRequestStats, type SliceRecorder } from './slice-recorder.js';
+import { requestCounts, type SliceRecorder } from './slice-recorder.js';
 import type { SliceResult, TimelineInterval, WarmUp } from './slice-result.js';
 import type { UserFactory } from './user-session.js';
 
@@ -21,10 +21,15 @@ export interface RunSliceOptions {
   userFactory?: UserFactory;
 }
 
-function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResult {
+/**
+ * A step's result as the step ends. Its figures are read at once (the session records the next step
+ * into fresh ones); its histograms are compressed off the event loop, since the slice's load may go
+ * on into the next step meanwhile and brotli takes milliseconds per histogram.
+ */
+async function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): Promise<SliceResult> {
   const { recorder, segment } = part;
-  return {
-    schemaVersion: 3,
+  const figures = {
+    schemaVersion: 3 as const,
     runId: task.runId,
     step: segment.step,
     slice: task.slice,
@@ -44,18 +49,22 @@ function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): SliceResul
     statusCodes: recorder.statusCodes(),
     errorsByType: recorder.errorTypes(),
     errorSamples: recorder.samples(),
-    latency: encodeHistogram(recorder.latency),
-    service: encodeHistogram(recorder.service),
-    byName: Object.fromEntries([...part.byName].map(([name, stats]) => [name, encodeRequestStats(stats)])),
-    timeline: recorder.timeline(),
     saturation: part.saturation,
     checks: recorder.checks(),
     iterations: recorder.iterations(),
-    ...(part.warmUp ? { warmUp: warmUpOf(part.warmUp.recorder, part.warmUp.durationMs) } : {}),
   };
+  const [latency, service, byName, timeline, warmUp] = await Promise.all([
+    encodeHistogramOffLoop(recorder.latency),
+    encodeHistogramOffLoop(recorder.service),
+    Promise.all([...part.byName].map(async ([name, stats]) => [name, { ...requestCounts(stats), latency: await encodeHistogramOffLoop(stats.latency) }] as const)),
+    recorder.timeline(),
+    part.warmUp ? warmUpOf(part.warmUp.recorder, part.warmUp.durationMs) : undefined,
+  ]);
+  return { ...figures, latency, service, byName: Object.fromEntries(byName), timeline, ...(warmUp ? { warmUp } : {}) };
 }
 
-function warmUpOf(recorder: SliceRecorder, durationMs: number): WarmUp {
+async function warmUpOf(recorder: SliceRecorder, durationMs: number): Promise<WarmUp> {
+  const [latency, service] = await Promise.all([encodeHistogramOffLoop(recorder.latency), encodeHistogramOffLoop(recorder.service)]);
   return {
     durationMs: Math.round(durationMs),
     requests: recorder.requests,
@@ -64,8 +73,8 @@ function warmUpOf(recorder: SliceRecorder, durationMs: number): WarmUp {
     scheduled: recorder.scheduled,
     late: recorder.late,
     dropped: recorder.dropped,
-    latency: encodeHistogram(recorder.latency),
-    service: encodeHistogram(recorder.service),
+    latency,
+    service,
   };
 }
 
@@ -77,6 +86,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
   const schedule = laneSliceSchedule(plan, task);
   const results: SliceResult[] = [];
   let session: LoadSession | undefined;
+  let handedOn = Promise.resolve();
   const { onIntervalClosed, onRunningTotals } = options;
   const spec: SliceLoadSpec = {
     settings: plan.settings,
@@ -95,13 +105,16 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
         }
       : onIntervalClosed,
     onPartEnded: (part) => {
-      const result = stepResult(plan, task, part);
-      results.push(result);
-      options.onStepResult?.(result);
+      // Handed on in step order, each once its histograms are encoded.
+      handedOn = Promise.all([stepResult(plan, task, part), handedOn]).then(([result]) => {
+        results.push(result);
+        options.onStepResult?.(result);
+      });
     },
     signal: options.signal,
   };
   session = plan.settings.model === 'closed' ? new ClosedModelSession(spec) : new OpenModelSession(spec);
   await session.run();
+  await handedOn;
   return results;
 }

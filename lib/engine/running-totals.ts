@@ -1,6 +1,5 @@
-import { encodeHistogramQuickly } from '../histogram/latency-histogram.js';
 import type { LoadSession } from './load-session.js';
-import { encodeRequestStats } from './slice-recorder.js';
+import { liveRequestStats } from './slice-recorder.js';
 import type { RequestNameStats } from './slice-result.js';
 
 /**
@@ -18,7 +17,7 @@ export interface SliceRunningTotals {
 
 export function runningTotalsOf(session: LoadSession): SliceRunningTotals {
   return {
-    byName: Object.fromEntries([...session.names.byName].map(([name, stats]) => [name, encodeRequestStats(stats, encodeHistogramQuickly)])),
+    byName: Object.fromEntries([...session.names.byName].map(([name, stats]) => [name, liveRequestStats(stats)])),
     errorsByType: session.recorder.errorTypes(),
     errorSamples: session.recorder.samples(),
     ended: false,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createHistogram, encodeHistogram, type EncodedHistogram, type Histogram } from '../histogram/latency-histogram.js';
+import { createHistogram, encodeHistogramOffLoop, encodeHistogramQuickly, type Histogram } from '../histogram/latency-histogram.js';
 import { classifyError, describeError, NOT_THE_TARGETS_ERRORS, type ErrorType } from './classify-error.js';
 import type { PreparedRequest } from './request-mix.js';
 import type { RequestNameStats } from './request-names.js';
@@ -79,7 +79,7 @@ export class SliceRecorder {
       const closed = this.current;
       this.current = this.openInterval(now);
       this.currentEndsAt = this.intervalEnd(this.current.index);
-      this.onIntervalClosed?.(serializeInterval(closed));
+      this.onIntervalClosed?.(liveInterval(closed));
     }
     if (this.active > this.current.users) this.current.users = this.active;
     return this.current;
@@ -91,7 +91,7 @@ export class SliceRecorder {
    */
   close(now: number): void {
     this.tick(now);
-    if (this.current.requests > 0 || this.current.users > 0) this.onIntervalClosed?.(serializeInterval(this.current));
+    if (this.current.requests > 0 || this.current.users > 0) this.onIntervalClosed?.(liveInterval(this.current));
   }
 
   noteActive(active: number): void {
@@ -195,8 +195,13 @@ export class SliceRecorder {
     else if (this.errorSamples.size < MAX_ERROR_SAMPLES) this.errorSamples.set(key, { type, message, count: 1 });
   }
 
-  timeline(): TimelineInterval[] {
-    return this.intervals.filter((bucket) => bucket.requests > 0 || bucket.users > 0).map(serializeInterval);
+  /** The stored timeline, encoded off the event loop (see encodeHistogramOffLoop). */
+  timeline(): Promise<TimelineInterval[]> {
+    return Promise.all(
+      this.intervals
+        .filter((bucket) => bucket.requests > 0 || bucket.users > 0)
+        .map(async (bucket) => ({ ...intervalCounts(bucket), latency: await encodeHistogramOffLoop(bucket.latency) })),
+    );
   }
 
   statusCodes(): Record<string, number> {
@@ -212,23 +217,26 @@ export class SliceRecorder {
   }
 }
 
-function serializeInterval(bucket: IntervalBucket): TimelineInterval {
-  return {
-    i: bucket.index,
-    requests: bucket.requests,
-    errors: bucket.errors,
-    users: bucket.users,
-    latency: encodeHistogram(bucket.latency),
-  };
+function intervalCounts(bucket: IntervalBucket) {
+  return { i: bucket.index, requests: bucket.requests, errors: bucket.errors, users: bucket.users };
 }
 
-/** `encode`: the stored form by default; live progress passes the quicker one (see v2-payload.ts). */
-export function encodeRequestStats(stats: RequestNameStats, encode: (histogram: Histogram) => EncodedHistogram = encodeHistogram) {
+/** An interval handed on while the load runs: the quick, uncompressed encoding (nothing of it is stored). */
+function liveInterval(bucket: IntervalBucket): TimelineInterval {
+  return { ...intervalCounts(bucket), latency: encodeHistogramQuickly(bucket.latency) };
+}
+
+/** A request name's figures but its latency. */
+export function requestCounts(stats: RequestNameStats) {
   return {
     requests: stats.requests,
     errors: stats.errors,
     generatorErrors: stats.generatorErrors,
     statusCodes: Object.fromEntries([...stats.statusCounts].map(([status, total]) => [String(status), total])),
-    latency: encode(stats.latency),
   };
+}
+
+/** A request name's figures, its latency in the quick encoding: for live tables while the load runs. */
+export function liveRequestStats(stats: RequestNameStats) {
+  return { ...requestCounts(stats), latency: encodeHistogramQuickly(stats.latency) };
 }

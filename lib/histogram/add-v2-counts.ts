@@ -1,4 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
+import { jsInternalsOf, V2_COOKIE_BASE, V2_HEADER_BYTES as HEADER_BYTES } from './js-histogram-internals.js';
 
 /**
  * Adds a histogram's uncompressed V2 encoding straight into another, bucket by bucket, without
@@ -13,35 +14,9 @@ import type { Histogram } from 'hdr-histogram-js';
  * a run of that many empty buckets. Returns false (and adds nothing) when the encoding's bucket
  * layout is not `into`'s: the caller then takes the library's general path.
  */
-export const V2_COOKIE_BASE = 0x1c849303;
-const HEADER_BYTES = 40;
-
-/** The parts of hdr-histogram-js's JsHistogram this uses (present on every JS histogram, not in its typings). */
-interface JsHistogramInternals {
-  readonly numberOfSignificantValueDigits: number;
-  readonly lowestDiscernibleValue: number;
-  readonly countsArrayLength: number;
-  readonly autoResize: boolean;
-  maxValue: number;
-  minNonZeroValue: number;
-  readonly totalCount: number;
-  valueFromIndex(index: number): number;
-  highestEquivalentValue(value: number): number;
-  addToCountAtIndex(index: number, count: number): void;
-  setTotalCount(total: number): void;
-  updatedMaxValue(value: number): void;
-  updateMinNonZeroValue(value: number): void;
-  resize(highestTrackableValue: number): void;
-}
-
-function isJsHistogram(histogram: Histogram): boolean {
-  const candidate = histogram as unknown as Partial<JsHistogramInternals>;
-  return typeof candidate.addToCountAtIndex === 'function' && typeof candidate.valueFromIndex === 'function' && typeof candidate.resize === 'function';
-}
-
 export function addV2Into(into: Histogram, inner: Buffer): boolean {
-  if (!isJsHistogram(into)) return false;
-  const target = into as unknown as JsHistogramInternals;
+  const target = jsInternalsOf(into);
+  if (!target) return false;
   if (inner.length < HEADER_BYTES || (inner.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) return false;
   const payloadLength = inner.readInt32BE(4);
   // inner.readInt32BE(8) is the normalizing index offset: hdr-histogram-js writes 1 and ignores it on decode, as here.

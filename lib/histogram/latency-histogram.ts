@@ -1,7 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../report/report-types.js';
 import { addV2Into } from './add-v2-counts.js';
-import { compressPayload, compressedHdrOf, decodePayload, v2PayloadOf } from './v2-payload.js';
+import { indexWholeNumbersQuickly } from './recording-index.js';
+import { compressPayload, compressPayloadOffLoop, compressedHdrOf, decodePayload, v2PayloadOf } from './v2-payload.js';
 
 /**
  * Latency histograms: microseconds, 3 significant digits, auto-resizing so that an idle interval
@@ -17,7 +18,7 @@ const SIGNIFICANT_DIGITS = 3;
  * latencies in the same 0.1 % band, which a 15-minute invocation cannot send.
  */
 export function createHistogram(): Histogram {
-  return hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS, useWebAssembly: false });
+  return indexWholeNumbersQuickly(hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: SIGNIFICANT_DIGITS, useWebAssembly: false }));
 }
 
 /**
@@ -37,7 +38,16 @@ export function encodeHistogram(histogram: Histogram): EncodedHistogram {
   return compressPayload(v2PayloadOf(histogram));
 }
 
-/** The V2 payload uncompressed: a sub-millisecond encode, for progress sent between threads while load runs. */
+/**
+ * The stored form, compressed on libuv's thread pool: for a step that ends inside a slice, whose
+ * load goes on meanwhile (a step's timeline has a histogram per second, each a fraction of a
+ * millisecond of brotli). The same bytes as encodeHistogram.
+ */
+export async function encodeHistogramOffLoop(histogram: Histogram): Promise<EncodedHistogram> {
+  return compressPayloadOffLoop(v2PayloadOf(histogram));
+}
+
+/** The V2 payload uncompressed: tens of microseconds, for progress sent while load runs (nothing is stored). */
 export function encodeHistogramQuickly(histogram: Histogram): EncodedHistogram {
   return v2PayloadOf(histogram);
 }

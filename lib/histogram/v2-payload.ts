@@ -1,15 +1,18 @@
-import { brotliCompressSync, brotliDecompressSync, constants, deflateSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, deflateSync, inflateSync, type BrotliOptions } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
-import { V2_COOKIE_BASE } from './add-v2-counts.js';
+import { V2_COOKIE_BASE } from './js-histogram-internals.js';
+import { writeV2Payload } from './write-v2-payload.js';
 
 /**
  * A histogram's V2 payload (HdrHistogram's documented encoding: header, then the counts as ZigZag
  * LEB128 varints, which the Java, Go, Rust and JS ports all read), in the two forms fanout moves:
  *
  * - stored (slice results, in the BlobStore): brotli-compressed bytes. Brotli's context modelling
- *   suits the counts' slowly varying varints: about 25 % smaller than HdrHistogram's own zlib
- *   wrapper for a slice's latencies (docs/benchmarks.md), at a few milliseconds per histogram,
- *   spent once when a slice ends, after its load has stopped;
+ *   suits the counts' slowly varying varints: about 15 % smaller than HdrHistogram's own zlib
+ *   wrapper for a slice's latencies (docs/benchmarks.md), at under a millisecond per histogram:
+ *   spent on libuv's thread pool when a step ends while the slice's load goes on, on the event
+ *   loop only once the load has stopped;
  * - live (progress between threads while load runs): the payload as it is, since an encode there
  *   holds up requests in flight and nothing is stored.
  *
@@ -18,20 +21,34 @@ import { V2_COOKIE_BASE } from './add-v2-counts.js';
  */
 const COMPRESSED_COOKIE_BASE = 0x1c849304;
 /**
- * Quality 10, not 11: as small or smaller on these payloads (measured on slice-sized histograms) at
- * half the time: about 90 ms to encode a whole 60 s slice result at 1,000 req/s (docs/benchmarks.md).
+ * Quality 4: within a few percent of quality 10's size on latency counts (1,427 B against 1,384 B
+ * for a 60 s slice at 1,000 req/s; HdrHistogram's zlib wrapper: 1,689 B) at a tenth of its time,
+ * about 0.4 ms a histogram instead of 2 to 5 ms, even for a one-second timeline interval. A worker
+ * encodes a step's histograms as the step ends, while its load goes on.
  */
-const STORED_QUALITY = 10;
+const STORED_QUALITY = 4;
 
-/** The histogram's uncompressed V2 payload, written by hdr-histogram-js (its fastest zlib level, then inflated). */
+/**
+ * The histogram's uncompressed V2 payload: written from its counts (write-v2-payload.ts), or for a
+ * histogram of another implementation by hdr-histogram-js (its fastest zlib level, then inflated).
+ */
 export function v2PayloadOf(histogram: hdr.Histogram): Buffer {
-  return stripCompressedWrapper(Buffer.from(hdr.encodeIntoCompressedBase64(histogram, 1), 'base64'));
+  return writeV2Payload(histogram) ?? stripCompressedWrapper(Buffer.from(hdr.encodeIntoCompressedBase64(histogram, 1), 'base64'));
+}
+
+const brotliCompressOffLoop = promisify<Uint8Array, BrotliOptions, Buffer>(brotliCompress);
+
+function storedOptions(payload: Uint8Array): BrotliOptions {
+  return { params: { [constants.BROTLI_PARAM_QUALITY]: STORED_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } };
 }
 
 export function compressPayload(payload: Uint8Array): Buffer {
-  return brotliCompressSync(payload, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: STORED_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length },
-  });
+  return brotliCompressSync(payload, storedOptions(payload));
+}
+
+/** compressPayload on libuv's thread pool: the same bytes, without holding up the event loop. */
+export function compressPayloadOffLoop(payload: Uint8Array): Promise<Buffer> {
+  return brotliCompressOffLoop(payload, storedOptions(payload));
 }
 
 /** The V2 payload inside any of the forms; throws when the bytes are none of them. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { brotliDecompressSync } from 'node:zlib';
+import { brotliDecompressSync, inflateSync } from 'node:zlib';
 import { histogramOf, realisticLatencyUs } from '../../bench/merge/synthetic-latencies.js';
 import { addV2Into } from '../../lib/histogram/add-v2-counts.js';
 import {
@@ -10,6 +10,7 @@ import {
   createMergeHistogram,
   decodeHistogram,
   encodeHistogram,
+  encodeHistogramOffLoop,
   encodeHistogramQuickly,
   summarize,
   type Histogram,
@@ -82,6 +83,42 @@ test('both encodings decode to what hdr-histogram-js decodes from its own encodi
     const byOtherTools = Buffer.from(hdr.encodeIntoCompressedBase64(histogram), 'base64');
     assert.deepEqual(observable(decodeHistogram(byOtherTools)), reference, `case ${index}, HdrHistogram's compressed form`);
   }
+});
+
+/** The uncompressed V2 payload inside hdr-histogram-js's own compressed encoding. */
+function libraryPayload(histogram: Histogram): Buffer {
+  const compressed = Buffer.from(hdr.encodeIntoCompressedBase64(histogram), 'base64');
+  return inflateSync(compressed.subarray(8, 8 + compressed.readInt32BE(4)));
+}
+
+test("the V2 payload fanout writes from the counts is byte for byte hdr-histogram-js's, and the off-loop stored form the stored one", async () => {
+  const merged = createMergeHistogram();
+  merged.recordValueWithCount(20_000, 3_000_000_000);
+  merged.recordValueWithCount(2 ** 40, 7);
+  for (const [index, histogram] of [...cases(), merged].entries()) {
+    assert.deepEqual(encodeHistogramQuickly(histogram), libraryPayload(histogram), `case ${index}`);
+    assert.deepEqual(await encodeHistogramOffLoop(histogram), encodeHistogram(histogram), `case ${index}, off the loop`);
+  }
+});
+
+test("a recording histogram indexes every value as hdr-histogram-js does (its quicker index for whole numbers)", () => {
+  const quick = createHistogram() as unknown as { countsArrayIndex(value: number): number };
+  const library = hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3, useWebAssembly: false }) as unknown as {
+    countsArrayIndex(value: number): number;
+  };
+  const next = random(11);
+  const values = [0, 1, 2047, 2048, 2049, 4095, 4096, 2 ** 30, 2 ** 31 - 1, 2 ** 31, 2 ** 40, 1.5, 12_345.6];
+  for (let value = 0; value < 300_000; value++) values.push(value);
+  for (let index = 0; index < 200_000; index++) values.push(Math.floor(2 ** (next() * 31)));
+  for (const value of values) assert.equal(quick.countsArrayIndex(value), library.countsArrayIndex(value), `value ${value}`);
+  // Recorded the same values, the two encode alike.
+  const recorded = createHistogram();
+  const reference = hdr.build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  for (const value of values.filter(Number.isInteger)) {
+    recorded.recordValue(value);
+    reference.recordValue(value);
+  }
+  assert.deepEqual(libraryPayload(recorded), libraryPayload(reference));
 });
 
 test('the stored encoding is brotli around the standard V2 payload: any HdrHistogram port reads it once decompressed', () => {
