@@ -21,10 +21,10 @@ import { writeV2Payload } from './write-v2-payload.js';
  */
 const COMPRESSED_COOKIE_BASE = 0x1c849304;
 /**
- * Quality 4: within a few percent of quality 10's size on latency counts (1,427 B against 1,384 B
- * for a 60 s slice at 1,000 req/s; HdrHistogram's zlib wrapper: 1,689 B) at a tenth of its time,
- * about 0.4 ms a histogram instead of 2 to 5 ms, even for a one-second timeline interval. A worker
- * encodes a step's histograms as the step ends, while its load goes on.
+ * Quality 4: about a tenth larger than quality 10 on latency counts (the bench's 60 s slice at
+ * 1,000 req/s: 3,140 B against 2,855 B; docs/benchmarks.md) at a tenth of its time, about 0.4 ms a
+ * histogram instead of 2 to 5 ms, even for a one-second timeline interval. A worker encodes a step's
+ * histograms as the step ends, while its load goes on.
  */
 const STORED_QUALITY = 4;
 
