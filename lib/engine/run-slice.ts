@@ -6,7 +6,7 @@ import { laneSliceSchedule } from './lane-schedule.js';
 import type { EndedPart, LoadSession, SliceLoadSpec } from './load-session.js';
 import { OpenModelSession } from './open-model.js';
 import { runningTotalsOf, type SliceRunningTotals } from './running-totals.js';
-import { requestCounts, type SliceRecorder } from './slice-recorder.js';
+import { storedRequestStats, type SliceRecorder } from './slice-recorder.js';
 import type { SliceResult, TimelineInterval, WarmUp } from './slice-result.js';
 import type { UserFactory } from './user-session.js';
 
@@ -56,7 +56,7 @@ async function stepResult(plan: RunPlan, task: SliceTask, part: EndedPart): Prom
   const [latency, service, byName, timeline, warmUp] = await Promise.all([
     encodeHistogramOffLoop(recorder.latency),
     encodeHistogramOffLoop(recorder.service),
-    Promise.all([...part.byName].map(async ([name, stats]) => [name, { ...requestCounts(stats), latency: await encodeHistogramOffLoop(stats.latency) }] as const)),
+    Promise.all([...part.byName].map(async ([name, stats]) => [name, await storedRequestStats(stats)] as const)),
     recorder.timeline(),
     part.warmUp ? warmUpOf(part.warmUp.recorder, part.warmUp.durationMs) : undefined,
   ]);

@@ -227,7 +227,7 @@ function liveInterval(bucket: IntervalBucket): TimelineInterval {
 }
 
 /** A request name's figures but its latency. */
-export function requestCounts(stats: RequestNameStats) {
+function requestCounts(stats: RequestNameStats) {
   return {
     requests: stats.requests,
     errors: stats.errors,
@@ -239,4 +239,9 @@ export function requestCounts(stats: RequestNameStats) {
 /** A request name's figures, its latency in the quick encoding: for live tables while the load runs. */
 export function liveRequestStats(stats: RequestNameStats) {
   return { ...requestCounts(stats), latency: encodeHistogramQuickly(stats.latency) };
+}
+
+/** A request name's figures as a step's result stores them, encoded off the event loop. */
+export async function storedRequestStats(stats: RequestNameStats) {
+  return { ...requestCounts(stats), latency: await encodeHistogramOffLoop(stats.latency) };
 }
