@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 
 /** What docs/benchmarks.md records about the machine a run was measured on. */
@@ -42,4 +43,33 @@ export function pinned(core: number, command: string, args: string[]): { command
 
 export function findCommand(candidates: string[]): string | undefined {
   return candidates.find((candidate) => hasCommand(candidate));
+}
+
+/** One core's time since boot from /proc/stat (Linux), in clock ticks: all of it, and what the hypervisor took (steal). */
+export interface CoreTimes {
+  total: number;
+  steal: number;
+}
+
+export function coreTimes(core: number): CoreTimes | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = stat.split('\n').find((row) => row.startsWith(`cpu${core} `));
+  if (!line) return undefined;
+  // user nice system idle iowait irq softirq steal (guest time is inside user already).
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7] ?? 0 };
+}
+
+/**
+ * The share of a core's time the hypervisor gave to someone else between two readings: on a shared
+ * VM the generator stalls for it whatever it runs, so the open-model bench shows it beside its figures.
+ */
+export function stealShare(before: CoreTimes | undefined, after: CoreTimes | undefined): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return (after.steal - before.steal) / (after.total - before.total);
 }

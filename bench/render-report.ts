@@ -63,6 +63,8 @@ export function renderReport(input: ReportInput): string {
     '(`sudo apt-get install -y wrk nginx`); without wrk that column is skipped, and without nginx the',
     'target is a one-process node:http server (the report says which). nginx is started by the',
     'benchmark itself with its own configuration in a temporary folder; the system service is not used.',
+    'The open-model benchmark compiles its C reference loop (bench/peers/open-loop.c) with the machine\'s `cc`',
+    '(`sudo apt-get install -y gcc`) into node_modules/.cache/fanout-bench; without a compiler that column says "not run".',
     'The flows benchmark (`--only flows`) also runs Locust (Debian: `sudo apt-get install -y python3-locust`) and',
     'Artillery 2, which it installs on demand from the npm registry into node_modules/.cache/fanout-bench (about',
     '600 MB, once; a `--smoke` run never installs it); a peer that is missing leaves its row out, and the report says so.',

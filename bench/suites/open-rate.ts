@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenStepResult } from '../engine/engine-child.js';
 import { OPEN_WARM_UP_S } from '../engine/engine-slice.js';
 import { runEngineClosed, runEngineOpenSteps } from '../engine/run-engine.js';
+import { coreTimes, GENERATOR_CORE, stealShare } from '../machine.js';
+import { openLoopBinary, runOpenLoopC, runOpenLoopNode, type OpenLoopResult } from '../peers/run-open-loops.js';
 import { table, type BenchContext, type BenchSection } from '../section.js';
 import { median, round, thousands } from '../stats.js';
 import type { BenchTarget } from '../targets/bench-target.js';
@@ -43,6 +45,27 @@ interface StepSummary {
   elu: number;
 }
 
+/** A reference loop's figures at one step (medians over the rounds). */
+interface ReferenceSummary {
+  p99Ms: number;
+  serviceP99Ms: number;
+  gapMs: number;
+  achievedShare: number;
+}
+
+function summarizeReference(requested: number, seconds: number, runs: OpenLoopResult[]): ReferenceSummary | undefined {
+  if (runs.length === 0) return undefined;
+  return {
+    p99Ms: median(runs.map((run) => run.p99Ms)),
+    serviceP99Ms: median(runs.map((run) => run.serviceP99Ms)),
+    gapMs: median(runs.map((run) => run.p99Ms - run.serviceP99Ms)),
+    achievedShare: median(runs.map((run) => run.responses / seconds / requested)),
+  };
+}
+
+const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${round(ms)}`;
+const gapCell = (p99Ms: number, serviceP99Ms: number, gapMs: number) => `${round(p99Ms)} / ${round(serviceP99Ms)} / **${signed(gapMs)}**`;
+
 function summarize(share: number, requested: number, runs: OpenStepResult[]): StepSummary {
   const achieved = median(runs.map((run) => run.achievedRps));
   return {
@@ -74,16 +97,50 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
   const rounds = Math.min(context.rounds, 3);
   const rates = shares.map((share) => Math.max(100, Math.round((capacity! * share) / 100) * 100));
   const runsByStep: OpenStepResult[][] = rates.map(() => []);
+  // The references run at the steps the precision target covers, in the same rounds as fanout (order
+  // alternating), so that each is measured through the same minutes of this machine.
+  const preciseIndexes = shares.flatMap((share, index) => (share <= PRECISE_SHARE ? [index] : []));
+  const cLoop = await openLoopBinary();
+  if ('missing' in cLoop) log(`  C open-model loop not measured: ${cLoop.missing}`);
+  const cRuns: OpenLoopResult[][] = rates.map(() => []);
+  const nodeRuns: OpenLoopResult[][] = rates.map(() => []);
+  const sweepSteal: number[] = [];
+  const referenceJob = (rate: number) => ({
+    url: options.target.url,
+    rate,
+    seconds: options.seconds,
+    warmUpSeconds: options.seconds >= OPEN_WARM_UP_S * 2 ? OPEN_WARM_UP_S : 0,
+    maxConnections: MAX_IN_FLIGHT,
+  });
+  const runReferences = async (roundIndex: number) => {
+    for (const index of preciseIndexes) {
+      const job = referenceJob(rates[index]!);
+      const node = await runOpenLoopNode(job);
+      nodeRuns[index]!.push(node);
+      const c = 'binary' in cLoop ? await runOpenLoopC(cLoop.binary, job) : undefined;
+      if (c) cRuns[index]!.push(c);
+      log(
+        `  round ${roundIndex + 1}: ${thousands(job.rate).padStart(7)} req/s, references: Node loop p99 ${round(node.p99Ms)} ms (service ${round(node.serviceP99Ms)})` +
+          (c ? `, C loop p99 ${round(c.p99Ms)} ms (service ${round(c.serviceP99Ms)})` : ''),
+      );
+    }
+  };
   for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+    if (roundIndex % 2 === 1) await runReferences(roundIndex);
     // A capacity sweep as a worker runs it: the steps one after another in one fresh process.
+    const before = coreTimes(GENERATOR_CORE);
     const runs = await runEngineOpenSteps(options.target.url, rates, options.seconds, MAX_IN_FLIGHT);
+    const steal = stealShare(before, coreTimes(GENERATOR_CORE));
+    if (steal !== undefined) sweepSteal.push(steal);
     runs.forEach((run, index) => {
       runsByStep[index]!.push(run);
       log(
         `  round ${roundIndex + 1}: ${thousands(run.requestedRps).padStart(7)} req/s requested: achieved ${thousands(run.achievedRps).padStart(7)} ` +
-          `(${round((100 * run.achievedRps) / run.requestedRps, 2)} %), late ${run.late}, dropped ${run.dropped}, p99 ${round(run.p99Ms)} ms`,
+          `(${round((100 * run.achievedRps) / run.requestedRps, 2)} %), late ${run.late}, dropped ${run.dropped}, p99 ${round(run.p99Ms)} ms (service ${round(run.serviceP99Ms)})`,
       );
     });
+    if (steal !== undefined) log(`  round ${roundIndex + 1}: the hypervisor took ${round(100 * steal, 1)} % of core ${GENERATOR_CORE} during the sweep (steal)`);
+    if (roundIndex % 2 === 0) await runReferences(roundIndex);
     await sleep(context.smoke ? 100 : 1000);
   }
   const steps = shares.map((share, index) => summarize(share, rates[index]!, runsByStep[index]!));
@@ -116,6 +173,32 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
     round(step.warmUpP99Ms),
     round(step.elu, 2),
   ]);
+  const precision = preciseIndexes.map((index) => ({
+    step: steps[index]!,
+    node: summarizeReference(steps[index]!.requested, options.seconds, nodeRuns[index]!),
+    c: summarizeReference(steps[index]!.requested, options.seconds, cRuns[index]!),
+  }));
+  const cell = (reference: ReferenceSummary | undefined, missing: string) =>
+    reference ? gapCell(reference.p99Ms, reference.serviceP99Ms, reference.gapMs) + (Math.abs(1 - reference.achievedShare) > 0.01 ? ` (achieved ${round(100 * reference.achievedShare, 1)} %)` : '') : missing;
+  const referenceRows = precision.map(({ step, node, c }) => [
+    `${Math.round(step.share * 100)} %`,
+    thousands(step.requested),
+    gapCell(step.p99Ms, step.serviceP99Ms, step.gapMs),
+    cell(node, 'not run'),
+    cell(c, 'not run (no C compiler)'),
+  ]);
+  const referenceMarkdown = [
+    'The same steps beside two references, in the same rounds (order alternating), each a fresh process pinned to the same core with the same warm-up kept out: ' +
+      "a **Node loop** (bench/peers/open-loop-node.ts: fanout's schedule — timer ticks, 2 ms ahead, waiting sends on the next free connection — and nothing else: no parser beyond the response's end, no histograms) " +
+      'and a **C loop** (bench/peers/open-loop.c: epoll, each request sent at its due time by a microsecond timer, no runtime). ' +
+      'Each cell: latency p99 from the intended time / service p99 / **gap**, in ms (medians over the rounds).',
+    '',
+    table(['share of capacity', 'requested req/s', 'fanout', 'Node loop', 'C loop'], referenceRows),
+    '',
+    sweepSteal.length > 0
+      ? `The hypervisor took ${round(100 * median(sweepSteal), 1)} % of core ${GENERATOR_CORE} during fanout's sweeps (median; rounds: ${sweepSteal.map((share) => `${round(100 * share, 1)} %`).join(', ')}; /proc/stat steal): the generator stalls for it whatever it runs, and a stall of a few milliseconds puts every send due meanwhile into the p99.`
+      : 'Steal time was not read (no /proc/stat).',
+  ].join('\n');
   const markdown = [
     `One engine worker (open model, at most ${MAX_IN_FLIGHT} connections) pinned to core 0; target: ${options.target.description} on core 1. ` +
       `Steps are shares of the core's capacity, ${thousands(capacity)} req/s (the engine's closed-model rate at 50 connections in this run); ` +
@@ -134,9 +217,9 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
       '(warm-up, a garbage collection, another process on a shared core): every send due meanwhile goes out late, and its wait is in the latency.',
     '',
     `Schedule precision: up to ${PRECISE_SHARE * 100} % of the capacity the p99 from the intended time is ${preciseScope.map((step) => `${round(step.gapMs)} ms`).join(', ')} above the service p99. ` +
-      "Node's timers wake to the whole millisecond, so each tick sends what falls due before the next tick can come, even if that one fires a millisecond late (up to 2 ms early, measured from when it went out). " +
-      "What remains is the event loop being held up: the open model's loop is busier than the closed model's at the same rate (each send on loopback also pays for waking the target's core), " +
-      'so at half the capacity a pause of a few milliseconds (a garbage collection, another process on the core) backs up sends, and rounds of the same step differ by milliseconds at p99 (the bench prints each round).',
+      "Node's timers wake to the whole millisecond, so each tick sends what falls due before the next tick can come, even if that one fires a millisecond late (up to 2 ms early, measured from when it went out).",
+    '',
+    referenceMarkdown,
   ].join('\n');
   return {
     id: 'open-rate',
@@ -150,7 +233,12 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
       },
       {
         target: `open model: up to ${PRECISE_SHARE * 100} % of the core's capacity, p99 from the intended time within ${PRECISION_MS} ms of the service p99 (after a ${OPEN_WARM_UP_S} s warm-up)`,
-        measured: preciseScope.map((step) => `${Math.round(step.share * 100)} %: +${round(step.gapMs)} ms (warm-up p99 ${round(step.warmUpP99Ms)} ms)`).join(', '),
+        measured: precision
+          .map(({ step, node, c }) => {
+            const beside = [node && `Node loop ${signed(node.gapMs)}`, c && `C loop ${signed(c.gapMs)}`].filter(Boolean);
+            return `${Math.round(step.share * 100)} %: ${signed(step.gapMs)} ms${beside.length > 0 ? ` (${beside.join(', ')})` : ''}`;
+          })
+          .join(', '),
         met: context.smoke ? undefined : precise,
       },
     ],
