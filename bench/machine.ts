@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { readOrUndefined } from './child-process.js';
 
 /** What docs/benchmarks.md records about the machine a run was measured on. */
 export interface MachineInfo {
@@ -52,13 +52,9 @@ export interface CoreTimes {
 }
 
 export function coreTimes(core: number): CoreTimes | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync('/proc/stat', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const line = stat.split('\n').find((row) => row.startsWith(`cpu${core} `));
+  const line = readOrUndefined('/proc/stat')
+    ?.split('\n')
+    .find((row) => row.startsWith(`cpu${core} `));
   if (!line) return undefined;
   // user nice system idle iowait irq softirq steal (guest time is inside user already).
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
