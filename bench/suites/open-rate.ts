@@ -45,7 +45,16 @@ interface StepSummary {
   elu: number;
 }
 
-/** A reference loop's figures at one step (medians over the rounds). */
+/** One run's figures at a step, whichever generator made them (fanout's OpenStepResult has them too). */
+interface PrecisionRun {
+  p99Ms: number;
+  serviceP99Ms: number;
+  achievedRps: number;
+}
+
+const loopRun = (result: OpenLoopResult, seconds: number): PrecisionRun => ({ p99Ms: result.p99Ms, serviceP99Ms: result.serviceP99Ms, achievedRps: result.responses / seconds });
+
+/** A generator's figures at one step beside fanout's sweep (medians over the rounds). */
 interface ReferenceSummary {
   p99Ms: number;
   serviceP99Ms: number;
@@ -53,13 +62,13 @@ interface ReferenceSummary {
   achievedShare: number;
 }
 
-function summarizeReference(requested: number, seconds: number, runs: OpenLoopResult[]): ReferenceSummary | undefined {
+function summarizeReference(requested: number, runs: PrecisionRun[]): ReferenceSummary | undefined {
   if (runs.length === 0) return undefined;
   return {
     p99Ms: median(runs.map((run) => run.p99Ms)),
     serviceP99Ms: median(runs.map((run) => run.serviceP99Ms)),
     gapMs: median(runs.map((run) => run.p99Ms - run.serviceP99Ms)),
-    achievedShare: median(runs.map((run) => run.responses / seconds / requested)),
+    achievedShare: median(runs.map((run) => run.achievedRps / requested)),
   };
 }
 
@@ -102,8 +111,10 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
   const preciseIndexes = shares.flatMap((share, index) => (share <= PRECISE_SHARE ? [index] : []));
   const cLoop = await openLoopBinary();
   if ('missing' in cLoop) log(`  C open-model loop not measured: ${cLoop.missing}`);
-  const cRuns: OpenLoopResult[][] = rates.map(() => []);
-  const nodeRuns: OpenLoopResult[][] = rates.map(() => []);
+  const cRuns: PrecisionRun[][] = rates.map(() => []);
+  const nodeRuns: PrecisionRun[][] = rates.map(() => []);
+  // fanout at the same step in a fresh process, as the references run (the sweep's later steps run warm).
+  const freshRuns: PrecisionRun[][] = rates.map(() => []);
   const sweepSteal: number[] = [];
   const referenceJob = (rate: number) => ({
     url: options.target.url,
@@ -115,12 +126,15 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
   const runReferences = async (roundIndex: number) => {
     for (const index of preciseIndexes) {
       const job = referenceJob(rates[index]!);
+      const fresh = (await runEngineOpenSteps(options.target.url, [job.rate], options.seconds, MAX_IN_FLIGHT))[0]!;
+      freshRuns[index]!.push(fresh);
       const node = await runOpenLoopNode(job);
-      nodeRuns[index]!.push(node);
+      nodeRuns[index]!.push(loopRun(node, job.seconds));
       const c = 'binary' in cLoop ? await runOpenLoopC(cLoop.binary, job) : undefined;
-      if (c) cRuns[index]!.push(c);
+      if (c) cRuns[index]!.push(loopRun(c, job.seconds));
       log(
-        `  round ${roundIndex + 1}: ${thousands(job.rate).padStart(7)} req/s, references: Node loop p99 ${round(node.p99Ms)} ms (service ${round(node.serviceP99Ms)})` +
+        `  round ${roundIndex + 1}: ${thousands(job.rate).padStart(7)} req/s, fresh processes: fanout p99 ${round(fresh.p99Ms)} ms (service ${round(fresh.serviceP99Ms)}), ` +
+          `Node loop p99 ${round(node.p99Ms)} ms (service ${round(node.serviceP99Ms)})` +
           (c ? `, C loop p99 ${round(c.p99Ms)} ms (service ${round(c.serviceP99Ms)})` : ''),
       );
     }
@@ -175,25 +189,28 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
   ]);
   const precision = preciseIndexes.map((index) => ({
     step: steps[index]!,
-    node: summarizeReference(steps[index]!.requested, options.seconds, nodeRuns[index]!),
-    c: summarizeReference(steps[index]!.requested, options.seconds, cRuns[index]!),
+    fresh: summarizeReference(steps[index]!.requested, freshRuns[index]!),
+    node: summarizeReference(steps[index]!.requested, nodeRuns[index]!),
+    c: summarizeReference(steps[index]!.requested, cRuns[index]!),
   }));
   const cell = (reference: ReferenceSummary | undefined, missing: string) =>
     reference ? gapCell(reference.p99Ms, reference.serviceP99Ms, reference.gapMs) + (Math.abs(1 - reference.achievedShare) > 0.01 ? ` (achieved ${round(100 * reference.achievedShare, 1)} %)` : '') : missing;
-  const referenceRows = precision.map(({ step, node, c }) => [
+  const referenceRows = precision.map(({ step, fresh, node, c }) => [
     `${Math.round(step.share * 100)} %`,
     thousands(step.requested),
     gapCell(step.p99Ms, step.serviceP99Ms, step.gapMs),
+    cell(fresh, 'not run'),
     cell(node, 'not run'),
     cell(c, 'not run (no C compiler)'),
   ]);
   const referenceMarkdown = [
-    'The same steps beside two references, in the same rounds (order alternating), each a fresh process pinned to the same core with the same warm-up kept out: ' +
+    "The same steps beside fanout in a fresh process (the step alone, as a new worker runs it: its JIT has only the warm-up behind it, where the sweep's later steps run warm) and two references, " +
+      'in the same rounds (order alternating), each a fresh process pinned to the same core with the same warm-up kept out: ' +
       "a **Node loop** (bench/peers/open-loop-node.ts: fanout's schedule — timer ticks, 2 ms ahead, waiting sends on the next free connection — and nothing else: no parser beyond the response's end, no histograms) " +
       'and a **C loop** (bench/peers/open-loop.c: epoll, each request sent at its due time by a microsecond timer, no runtime). ' +
       'Each cell: latency p99 from the intended time / service p99 / **gap**, in ms (medians over the rounds).',
     '',
-    table(['share of capacity', 'requested req/s', 'fanout', 'Node loop', 'C loop'], referenceRows),
+    table(['share of capacity', 'requested req/s', 'fanout (the sweep)', 'fanout (fresh process)', 'Node loop (fresh process)', 'C loop (fresh process)'], referenceRows),
     '',
     sweepSteal.length > 0
       ? `The hypervisor took ${round(100 * median(sweepSteal), 1)} % of core ${GENERATOR_CORE} during fanout's sweeps (median; rounds: ${sweepSteal.map((share) => `${round(100 * share, 1)} %`).join(', ')}; /proc/stat steal): the generator stalls for it whatever it runs, and a stall of a few milliseconds puts every send due meanwhile into the p99.`
@@ -234,8 +251,8 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
       {
         target: `open model: up to ${PRECISE_SHARE * 100} % of the core's capacity, p99 from the intended time within ${PRECISION_MS} ms of the service p99 (after a ${OPEN_WARM_UP_S} s warm-up)`,
         measured: precision
-          .map(({ step, node, c }) => {
-            const beside = [node && `Node loop ${signed(node.gapMs)}`, c && `C loop ${signed(c.gapMs)}`].filter(Boolean);
+          .map(({ step, fresh, node, c }) => {
+            const beside = [fresh && `fresh process ${signed(fresh.gapMs)}`, node && `Node loop ${signed(node.gapMs)}`, c && `C loop ${signed(c.gapMs)}`].filter(Boolean);
             return `${Math.round(step.share * 100)} %: ${signed(step.gapMs)} ms${beside.length > 0 ? ` (${beside.join(', ')})` : ''}`;
           })
           .join(', '),

@@ -29,7 +29,7 @@ test('bench smoke: open model, requested vs achieved, beside the reference loops
   const output = await smoke('open');
   assert.match(output, /req\/s requested: achieved/);
   // The C loop needs a compiler; the Node loop always runs.
-  assert.match(output, /references: Node loop p99 [\d.]+ ms \(service [\d.]+\)/);
+  assert.match(output, /fresh processes: fanout p99 [\d.]+ ms \(service [\d.]+\), Node loop p99 [\d.]+ ms \(service [\d.]+\)/);
   assert.match(output, /, C loop p99 [\d.]+ ms|C open-model loop not measured: /);
 });
 
