@@ -234,22 +234,36 @@ test('a warm-up longer than half a step is refused, naming the field', () => {
   );
 });
 
-test("a step that ends inside a slice is stored without holding up the next step's schedule: no sends late", async () => {
+test("a step that ends inside a slice is stored without holding up the next step's schedule: no sends late", async (t) => {
   // The worker encodes each step's histograms (one per timeline second) as the step ends, while its
-  // load goes on into the next step; encoded on the event loop, that held every send for tens of ms.
+  // load goes on into the next step; encoded on the event loop, that held every send for tens of ms
+  // (57 and 92 of 24,000 sends late in two runs before the fix, 0–5 after).
   const target = await startTestTarget();
-  try {
+  const secondStepLate = async () => {
+    const received = target.received();
     const { report } = await runScenario({
       target: target.url,
       load: { model: 'open', steps: [1000, 2000], stepDuration: '12s', sliceDuration: '60s', warmUp: '1s', workers: 1 },
     });
-    assert.equal(report.totals.requests + report.warmUp!.requests, target.received());
+    assert.equal(report.totals.requests + report.warmUp!.requests, target.received() - received);
     const [first, second] = report.steps;
     assert.ok(first && second && second.completeness.received === 1);
-    // Sent more than 10 ms after their intended time, in the step that began as the first was stored:
-    // a few on a busy machine (this process also runs the target), not a stall's worth.
-    const late = [first, second].map((step) => `step ${step.index}: ${step.open!.late} of ${step.open!.scheduled} sends late`).join(', ');
-    assert.ok(second.open!.late <= second.open!.scheduled * 0.001, late);
+    return {
+      // Sent more than 10 ms after their intended time, in the step that began as the first was stored:
+      // a few on a busy machine (this process also runs the target), not a stall's worth.
+      ok: second.open!.late <= second.open!.scheduled * 0.001,
+      late: [first, second].map((step) => `step ${step.index}: ${step.open!.late} of ${step.open!.scheduled} sends late`).join(', '),
+    };
+  };
+  try {
+    let outcome = await secondStepLate();
+    if (!outcome.ok) {
+      // A shared VM stalls a whole process now and then (spells of 10+ ms measured on an idle core), which
+      // can make one run miss; the defect held the loop at every step boundary, so it misses every run.
+      t.diagnostic(`first run: ${outcome.late}; running again`);
+      outcome = await secondStepLate();
+    }
+    assert.ok(outcome.ok, outcome.late);
   } finally {
     await target.close();
   }
