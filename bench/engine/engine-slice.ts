@@ -56,9 +56,14 @@ export function openScenario(url: string, rate: number, durationSeconds: number,
       workers: 1,
       maxInFlight,
       sliceDuration: `${Math.max(durationSeconds, 1)}s`,
-      ...(durationSeconds >= OPEN_WARM_UP_S * 2 ? { warmUp: `${OPEN_WARM_UP_S}s` } : {}),
+      ...(openWarmUpSeconds(durationSeconds) > 0 ? { warmUp: `${OPEN_WARM_UP_S}s` } : {}),
     },
   };
 }
 
 export const OPEN_WARM_UP_S = 1;
+
+/** The warm-up an open-model run of this length takes (none when the run is too short to spare it); the bench's reference loops take the same. */
+export function openWarmUpSeconds(durationSeconds: number): number {
+  return durationSeconds >= OPEN_WARM_UP_S * 2 ? OPEN_WARM_UP_S : 0;
+}

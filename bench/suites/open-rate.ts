@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenStepResult } from '../engine/engine-child.js';
-import { OPEN_WARM_UP_S } from '../engine/engine-slice.js';
+import { OPEN_WARM_UP_S, openWarmUpSeconds } from '../engine/engine-slice.js';
 import { runEngineClosed, runEngineOpenSteps } from '../engine/run-engine.js';
 import { coreTimes, GENERATOR_CORE, stealShare } from '../machine.js';
 import { openLoopBinary, runOpenLoopC, runOpenLoopNode, type OpenLoopResult } from '../peers/run-open-loops.js';
@@ -120,7 +120,7 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
     url: options.target.url,
     rate,
     seconds: options.seconds,
-    warmUpSeconds: options.seconds >= OPEN_WARM_UP_S * 2 ? OPEN_WARM_UP_S : 0,
+    warmUpSeconds: openWarmUpSeconds(options.seconds),
     maxConnections: MAX_IN_FLIGHT,
   });
   const runReferences = async (roundIndex: number) => {
@@ -172,7 +172,7 @@ export async function openRate(context: BenchContext, options: OpenRateOptions):
   const lateWhereKept = Math.max(0, ...steps.filter((step) => step.requested <= highestWithin).map((step) => step.latePercent));
   const inScope = steps.filter((step) => step.share <= WITHIN_SHARE);
   const met = inScope.every((step) => Math.abs(step.shortfall) <= 0.01);
-  const preciseScope = steps.filter((step) => step.share <= PRECISE_SHARE);
+  const preciseScope = preciseIndexes.map((index) => steps[index]!);
   const precise = preciseScope.every((step) => step.gapMs <= PRECISION_MS);
   const rows = steps.map((step) => [
     `${Math.round(step.share * 100)} %`,
