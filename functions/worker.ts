@@ -1,3 +1,4 @@
+import { stackLimitsFromEnv } from '../lib/guard/stack-limits.js';
 import { awsRuntime } from '../lib/lambda/aws-runtime.js';
 import { sliceTaskSchema } from '../lib/plan/slice-task.js';
 import { kmsSecretsKeeper } from '../lib/secrets/kms-secrets-keeper.js';
@@ -18,6 +19,8 @@ export async function handler(event: unknown, context?: { awsRequestId?: string 
     invoker,
     ...(context?.awsRequestId ? { invocationId: context.awsRequestId } : {}),
     secrets: kmsSecretsKeeper(blobs),
+    // The coordinator checked the run's target against them; a redirect must not lead past them either.
+    allowedTargets: stackLimitsFromEnv(process.env).allowedTargets,
     log: (message) => console.log(message),
     onIntervalClosed: (slice, step, interval) => {
       // Live progress only: a failed write costs a point of the live view, never the slice.

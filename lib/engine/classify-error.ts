@@ -1,7 +1,8 @@
 /**
  * Error types a report counts, the same on every platform. `http_status` is a response outside
  * `expect`. `cut` is a request still in flight when its lane handed over to the next slice or the
- * run was stopped. The `generator_*` types are the load generator's own limits (file descriptors,
+ * run was stopped. `blocked` is a redirect the worker would not follow (the stack's `allowedTargets`).
+ * The `generator_*` types are the load generator's own limits (file descriptors,
  * ephemeral ports, socket buffers): never the target's failure.
  */
 export type ErrorType =
@@ -16,6 +17,8 @@ export type ErrorType =
   | 'capture'
   | 'script'
   | 'cut'
+  /** On AWS: a redirect to a host outside the stack's `allowedTargets`, not followed. */
+  | 'blocked'
   | 'generator_fds'
   | 'generator_ports'
   | 'generator_buffers'

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RunSettings } from '../config/run-settings.js';
+import { isAllowedTarget, type TargetPattern } from '../guard/allowed-targets.js';
 import { endpointFor, HttpConnection, type Endpoint, type ResponseHandler } from './http-connection.js';
 import type { LaneSegment } from './lane-schedule.js';
 import { RequestMix } from './request-mix.js';
@@ -28,6 +29,11 @@ export interface SliceLoadSpec {
   userFactory?: UserFactory | undefined;
   /** The run-wide number of this lane's first user (users are numbered across the run for data rows). */
   firstUserNumber: number;
+  /**
+   * The hosts the stack may load (its `allowedTargets`, on AWS): a redirect to any other host is not
+   * followed. Absent or empty: any host.
+   */
+  allowedTargets?: readonly TargetPattern[] | undefined;
 }
 
 /** What the slice measured in one of its steps. */
@@ -116,6 +122,15 @@ export abstract class LoadSession {
   private endpointOf(url: URL): Endpoint {
     const idle = Math.max(10_000, 2 * this.spec.settings.thinkTime.maxMs);
     return endpointFor(url, this.spec.settings.timeoutMs, idle, this.spec.settings.tls);
+  }
+
+  /**
+   * Whether a redirect may lead to `url`: the target's own origin always; another host only when the
+   * stack's `allowedTargets` admit it, so that a target cannot send the stack's workers elsewhere.
+   */
+  mayRedirectTo(url: URL): boolean {
+    const allowed = this.spec.allowedTargets;
+    return allowed === undefined || allowed.length === 0 || url.origin === this.target.origin || isAllowedTarget(url.href, allowed);
   }
 
   /**

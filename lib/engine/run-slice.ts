@@ -1,3 +1,4 @@
+import type { TargetPattern } from '../guard/allowed-targets.js';
 import { encodeHistogramOffLoop } from '../histogram/latency-histogram.js';
 import type { RunPlan } from '../plan/run-plan.js';
 import type { SliceTask } from '../plan/slice-task.js';
@@ -19,6 +20,8 @@ export interface RunSliceOptions {
   onRunningTotals?: (step: number, totals: SliceRunningTotals) => void;
   /** Users that follow flows or a scenario module (lib/flow); the weighted mix of `requests:` when absent. */
   userFactory?: UserFactory;
+  /** The stack's `allowedTargets` (AWS): a redirect to another host is not followed. */
+  allowedTargets?: readonly TargetPattern[];
 }
 
 /**
@@ -97,6 +100,7 @@ export async function runSlice(plan: RunPlan, task: SliceTask, options: RunSlice
     warmUpMs: plan.settings.warmUpMs ?? 0,
     userFactory: options.userFactory,
     firstUserNumber: schedule.firstUserNumber,
+    allowedTargets: options.allowedTargets,
     // The session exists by the time an interval closes: it is assigned right after construction.
     onIntervalClosed: onRunningTotals
       ? (step, interval) => {

@@ -27,6 +27,8 @@ export interface UserSession {
   inFlight: number;
   /** The target, as the scenario gives it (its origin is where the users' connections go). */
   readonly target: URL;
+  /** Whether a redirect may lead there (the stack's `allowedTargets`; the target's origin always). */
+  mayRedirectTo(url: URL): boolean;
   /** A keep-alive connection to the target, or to another origin (a redirect elsewhere). */
   connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection;
   closeConnection(connection: HttpConnection): void;

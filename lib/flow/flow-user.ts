@@ -261,8 +261,14 @@ export class FlowUser implements ArrivalUser, ResponseHandler {
         if (head.setCookies.length > 0) this.cookies.store(head.setCookies, href);
         const location = head.location;
         if (REDIRECTS.has(received.status) && location !== undefined && hop < request.redirects) {
-          recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, undefined);
           const next = new URL(location, target.url ?? href);
+          if (!this.session.mayRedirectTo(next)) {
+            // The hop ends here, as an error: the target's answer is recorded, its Location is not loaded.
+            const failure = { type: 'blocked' as const, message: `${request.name}: redirect to ${next.host} not followed: not in this stack's allowedTargets` };
+            recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, failure);
+            return { response: new InspectedResponse(received), failed: true, captureFailed: (request.captures?.length ?? 0) > 0 };
+          }
+          recorder.recordJudgedResponse(stats, received.status, latencyUs, durationUs, now, undefined);
           target = { origin: next.origin, host: next.host, path: `${next.pathname}${next.search}`, url: next };
           // 303, and 301/302 after a POST (as browsers and k6 do), go on as a GET without the body.
           if (received.status === 303 || ((received.status === 301 || received.status === 302) && method === 'POST')) {

@@ -72,7 +72,7 @@ export const statsBlockSchema = z
     rps: z.number().min(0).describe('requests per second over the wall-clock span of the data'),
     latency: latencySummarySchema,
     statusCodes: counts.describe('responses per HTTP status code'),
-    errorsByType: counts.describe('errors per type: http_status, timeout, connection_refused, connection_reset, dns, tls, cut, generator_fds, …'),
+    errorsByType: counts.describe('errors per type: http_status, timeout, connection_refused, connection_reset, dns, tls, cut, blocked, generator_fds, …'),
   })
   .meta({ id: 'StatsBlock' });
 

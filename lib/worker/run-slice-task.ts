@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runSlice } from '../engine/run-slice.js';
+import type { TargetPattern } from '../guard/allowed-targets.js';
 import { loadLaneData } from '../flow/lane-data.js';
 import { userFactoryFor } from '../flow/user-factory.js';
 import type { SliceRunningTotals } from '../engine/running-totals.js';
@@ -29,6 +30,8 @@ export interface WorkerDeps {
   invocationId?: string;
   /** Where the run's secrets are opened, when its plan has any (sealed: markers in their place). */
   secrets?: SecretsKeeper;
+  /** The stack's `allowedTargets` (its deploy param): redirects to other hosts are not followed. */
+  allowedTargets?: readonly TargetPattern[];
 }
 
 export type SliceTaskOutcome =
@@ -109,6 +112,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const results = await runSlice(plan, task, {
       signal: stop.signal,
       userFactory,
+      ...(deps.allowedTargets ? { allowedTargets: deps.allowedTargets } : {}),
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
       onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, scrubWorkerOutput(totals, redactor))),
       onStepResult: (measured) => {

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { link, lstat, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -211,6 +213,47 @@ test('POST /runs past a stack limit: 422 naming the limit, what it allows and wh
   }
   const invoked = stack.lambda.invocations.slice(before).map((invocation) => invocation.functionName);
   assert.deepEqual([...new Set(invoked)], [stack.functions.api], 'refused by the API itself: no coordinator, no worker');
+});
+
+test('a redirect cannot lead the workers past allowedTargets: a Location on another host is not loaded and counts as blocked; one on the target is followed', async () => {
+  // The other host is this machine too, named `localhost`: a name the stack's patterns do not admit.
+  const elsewhere = await startRecordingTarget();
+  const hits: Record<string, number> = {};
+  const target = createServer((request, response) => {
+    hits[request.url!] = (hits[request.url!] ?? 0) + 1;
+    if (request.url === '/away') response.writeHead(302, { location: `http://localhost:${elsewhere.port}/landing` }).end();
+    else if (request.url === '/home') response.writeHead(302, { location: '/landing' }).end();
+    else response.end('ok');
+  });
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  try {
+    const started = await api.startRun({
+      target: `http://127.0.0.1:${(target.address() as AddressInfo).port}`,
+      flows: [{ name: 'main', steps: [{ name: 'away', path: '/away' }, { name: 'home', path: '/home' }] }],
+      load: { users: 1, duration: '2s' },
+    } as ScenarioInput);
+    const final = await waitForRunEnd(api, started.runId);
+    await stack.lambda.whenIdle();
+    assert.equal(final.run.status, 'completed');
+    const { report } = await api.downloadReport((await api.reportLink(started.runId)).url);
+    const byName = Object.fromEntries(report.requests.map((request) => [request.name, request]));
+
+    assert.ok(hits['/away']! > 0, JSON.stringify(hits));
+    assert.deepEqual(elsewhere.requests(), [], 'the other host received nothing');
+    assert.equal(byName.away!.requests, hits['/away']);
+    assert.equal(byName.away!.errors, hits['/away']);
+    assert.deepEqual(byName.away!.statusCodes, { '302': hits['/away'] });
+    assert.equal(report.totals.errorsByType.blocked, hits['/away']);
+    assert.match(report.totals.errorSamples.find((sample) => sample.type === 'blocked')?.message ?? '', new RegExp(`redirect to localhost:${elsewhere.port} not followed: not in this stack's allowedTargets`));
+    // The same run's redirect within the target is followed as before: both hops under the name, no error.
+    assert.equal(byName.home!.requests, hits['/home']! + hits['/landing']!);
+    assert.equal(byName.home!.errors, 0);
+    assert.equal(report.totals.requests, Object.values(hits).reduce((sum, count) => sum + count, 0));
+  } finally {
+    target.closeAllConnections();
+    await new Promise<void>((resolve) => target.close(() => resolve()));
+    await elsewhere.close();
+  }
 });
 
 test('the account keeps its concurrency headroom: a run that fits only without it is refused, naming concurrencyHeadroom', async () => {
