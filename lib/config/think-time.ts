@@ -14,3 +14,8 @@ const thinkTimeRange = z
 export const thinkTimeSpec = schemaByShape((value) => (isPlainObject(value) ? thinkTimeRange : fixedThinkTime));
 
 export type ThinkTime = z.output<typeof thinkTimeSpec>;
+
+/** One pause of a think time: its fixed length, or uniform in its range. */
+export function pickThinkMs({ minMs, maxMs }: ThinkTime): number {
+  return maxMs === minMs ? minMs : minMs + Math.random() * (maxMs - minMs);
+}

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RunSettings } from '../config/run-settings.js';
+import { pickThinkMs } from '../config/think-time.js';
 import { isAllowedTarget, type TargetPattern } from '../guard/allowed-targets.js';
 import { endpointFor, HttpConnection, type Endpoint, type ResponseHandler } from './http-connection.js';
 import type { LaneSegment } from './lane-schedule.js';
@@ -290,7 +291,6 @@ export abstract class LoadSession {
   }
 
   thinkTimeMs(): number {
-    const { minMs, maxMs } = this.spec.settings.thinkTime;
-    return maxMs === minMs ? minMs : minMs + Math.random() * (maxMs - minMs);
+    return pickThinkMs(this.spec.settings.thinkTime);
   }
 }

@@ -1,3 +1,4 @@
+import { pickThinkMs } from '../config/think-time.js';
 import { renderTemplate } from './template.js';
 import { KEEP_BODY, KEEP_HEAD } from '../engine/response-parser.js';
 import { weightedPicker } from '../engine/weighted-pick.js';
@@ -57,8 +58,7 @@ function renderHeaders({ step, fixedHeaders }: PreparedRequestStep, values: unkn
 async function runSteps(user: FlowUser, steps: readonly PreparedStep[]): Promise<boolean> {
   for (const prepared of steps) {
     if (prepared.kind === 'think') {
-      const { minMs, maxMs } = prepared;
-      await user.sleep(minMs === maxMs ? minMs : minMs + Math.random() * (maxMs - minMs));
+      await user.sleep(pickThinkMs(prepared));
       continue;
     }
     const { step, keep } = prepared;
