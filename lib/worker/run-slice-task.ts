@@ -112,7 +112,7 @@ export async function runSliceTask(task: SliceTask, deps: WorkerDeps): Promise<S
     const results = await runSlice(plan, task, {
       signal: stop.signal,
       userFactory,
-      ...(deps.allowedTargets ? { allowedTargets: deps.allowedTargets } : {}),
+      allowedTargets: deps.allowedTargets,
       onIntervalClosed: deps.onIntervalClosed && ((step, interval) => deps.onIntervalClosed!(task, step, interval)),
       onRunningTotals: deps.onRunningTotals && ((step, totals) => deps.onRunningTotals!({ ...task, step }, scrubWorkerOutput(totals, redactor))),
       onStepResult: (measured) => {
