@@ -179,9 +179,6 @@ export class ClosedModelSession extends LoadSession implements UserSession {
     this.recorder.noteActive(--this.active);
   }
 
-  userDrained(): void {
-    this.settleIfDrained();
-  }
 
   connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection {
     return this.newConnection(handler, origin);

@@ -96,6 +96,12 @@ export abstract class LoadSession {
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   private draining = false;
+  /** userDrained() settles a turn later, once per turn. */
+  private settleScheduled = false;
+  private readonly settleAfterTurn = () => {
+    this.settleScheduled = false;
+    this.settleIfDrained();
+  };
 
   constructor(protected readonly spec: SliceLoadSpec) {
     const url = new URL(spec.settings.target);
@@ -278,6 +284,17 @@ export abstract class LoadSession {
 
   settleIfDrained(): void {
     if (this.draining && this.inFlight === 0) this.settle();
+  }
+
+  /**
+   * A user's request ended while the slice drains. The session settles a turn later, not at once: the
+   * code awaiting that request (a flow counting the iteration it ended) runs first, so that what it
+   * records lands in the step's figures and not after they were read.
+   */
+  userDrained(): void {
+    if (this.settleScheduled) return;
+    this.settleScheduled = true;
+    setImmediate(this.settleAfterTurn);
   }
 
   private settle(): void {

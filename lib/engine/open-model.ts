@@ -197,9 +197,6 @@ export class OpenModelSession extends LoadSession implements UserSession {
   // A user of flows in the open model serves arrivals; its count is the pool's, not the timeline's.
   userStarted(): void {}
   userEnded(): void {}
-  userDrained(): void {
-    this.settleIfDrained();
-  }
 
   closeConnection(connection: HttpConnection): void {
     this.dropConnection(connection);

@@ -120,6 +120,29 @@ test('a capture that finds nothing is an error of type capture naming it, and en
   }
 });
 
+test('an iteration that ends as the run drains is counted: a capture that fails on the last response still stops one iteration', async () => {
+  // Every /list answer is empty and takes 300 ms, so a request is in flight when the 1 s run ends: it is
+  // waited for, its capture fails, and that iteration ends while the slice drains.
+  let lists = 0;
+  const target = await serve((request, response) => {
+    lists++;
+    setTimeout(() => response.end('{"items":[]}'), 300);
+  });
+  try {
+    const { report } = await runScenario({
+      target: target.url,
+      ...flows([{ name: 'list', path: '/list', capture: { itemId: { json: '$.items[0].id' } } }]),
+      load: { users: 1, duration: '1s', workers: 1 },
+    } as ScenarioInput);
+    assert.ok(lists >= 3, `lists ${lists}`);
+    assert.equal(report.totals.requests, lists);
+    assert.equal(report.totals.errorsByType.capture, lists);
+    assert.equal(report.flows!.find((flow) => flow.flow === 'main')!.stoppedByCapture, lists, 'one iteration stopped per failed capture, the last one included');
+  } finally {
+    await target.close();
+  }
+});
+
 test('TLS: a self-signed target fails with errors of type tls; --insecure accepts it (and the report warns); tls.ca trusts it', async () => {
   const fixtures = new URL('../../../test/fixtures/', import.meta.url);
   const [cert, key] = await Promise.all([readFile(new URL('localhost-cert.pem', fixtures), 'utf8'), readFile(new URL('localhost-key.pem', fixtures), 'utf8')]);
