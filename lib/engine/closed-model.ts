@@ -179,7 +179,6 @@ export class ClosedModelSession extends LoadSession implements UserSession {
     this.recorder.noteActive(--this.active);
   }
 
-
   connectionFor(handler: ResponseHandler, origin?: URL): HttpConnection {
     return this.newConnection(handler, origin);
   }
