@@ -137,7 +137,8 @@ export abstract class LoadSession {
    */
   mayRedirectTo(url: URL): boolean {
     const allowed = this.spec.allowedTargets;
-    return allowed === undefined || allowed.length === 0 || url.origin === this.target.origin || isAllowedTarget(url.href, allowed);
+    // isAllowedTarget admits any host when the stack has no patterns.
+    return allowed === undefined || url.origin === this.target.origin || isAllowedTarget(url.href, allowed);
   }
 
   /**
